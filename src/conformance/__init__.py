@@ -1,0 +1,5 @@
+"""conformance: a policy and standards compliance scanner."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"

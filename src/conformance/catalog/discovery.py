@@ -1,0 +1,132 @@
+"""Finding policies: the built-in packs, installed packs (entry points) and policy directories.
+
+Stages: found (a file and where it came from) -> loaded (a validated definition) -> configured
+(:func:`conformance.catalog.select.configure`). Nothing is registered globally; every call returns new values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path as FsPath
+
+from conformance.catalog.policy import PolicyDefinition
+from conformance.errors import PolicyDefinitionError
+
+ENTRY_POINT_GROUP = "conformance.policies"
+BUILTIN_PACKS = ("k8s",)
+"""The built-in packs, each a directory of policy files under the built-in policy root."""
+
+_PACKAGE_DIR = FsPath(__file__).resolve().parent.parent
+
+
+def builtin_root() -> FsPath:
+    """Where the built-in policies live: inside the wheel, or the checkout's ``policies/`` when editable."""
+    for candidate in (_PACKAGE_DIR / "builtin_policies", _PACKAGE_DIR.parent.parent / "policies"):
+        if candidate.is_dir():
+            return candidate
+    raise PolicyDefinitionError("the built-in policies are missing from this installation")
+
+
+@dataclass(frozen=True)
+class FoundPolicy:
+    """A policy file and where it came from."""
+
+    path: FsPath
+    origin: str
+    trusted: bool
+    """Python files run only when trusted: built-ins, installed packs, explicit --policy-dir, opt-in."""
+
+    @property
+    def is_python(self) -> bool:
+        return self.path.suffix == ".py"
+
+    @property
+    def default_id(self) -> str:
+        return f"{self.path.parent.name}/{self.path.stem.replace('_', '-')}"
+
+
+def _policy_files(directory: FsPath) -> Iterator[FsPath]:
+    for path in sorted(directory.rglob("*")):
+        if path.name.startswith(("_", ".")) or not path.is_file():
+            continue
+        if path.suffix in (".yaml", ".yml", ".py"):
+            yield path
+
+
+def find_builtin() -> Iterator[FoundPolicy]:
+    root = builtin_root()
+    for pack in BUILTIN_PACKS:
+        for path in _policy_files(root / pack):
+            yield FoundPolicy(path, "built-in", True)
+
+
+def find_entry_points() -> Iterator[FoundPolicy]:
+    """Policy packs installed with pip: an entry point naming a module (its directory) or a path function."""
+    from importlib.metadata import entry_points
+
+    for entry in entry_points(group=ENTRY_POINT_GROUP):
+        try:
+            target = entry.load()
+        except Exception as exc:
+            raise PolicyDefinitionError(f"entry point {entry.name!r} ({entry.value}) failed: {exc}") from None
+        file = getattr(target, "__file__", None)
+        directory = FsPath(file).parent if file else FsPath(target() if callable(target) else target)
+        if not directory.is_dir():
+            raise PolicyDefinitionError(f"entry point {entry.name!r}: {directory} is not a directory")
+        for path in _policy_files(directory):
+            yield FoundPolicy(path, f"package {entry.name}", True)
+
+
+def find_in_directories(directories: Iterable[tuple[FsPath, bool]]) -> Iterator[FoundPolicy]:
+    for directory, trusted in directories:
+        if not directory.is_dir():
+            raise PolicyDefinitionError(f"policy directory {directory} does not exist")
+        for path in _policy_files(directory):
+            yield FoundPolicy(path, f"directory {directory}", trusted)
+
+
+def load(found: FoundPolicy, validate: bool = True) -> PolicyDefinition:
+    """Load one found policy file (callers filter out untrusted Python files first)."""
+    if found.is_python:
+        from conformance.catalog.python_policy import load_python_policy
+
+        return load_python_policy(found.path)
+    from conformance.catalog.yaml_policy import load_yaml_policy
+
+    return load_yaml_policy(found.path, found.default_id, validate=validate)
+
+
+@dataclass(frozen=True)
+class Catalog:
+    definitions: tuple[PolicyDefinition, ...]
+    untrusted: tuple[FoundPolicy, ...]
+    """Python policies that were found but not run (inside a scanned tree, no --trust-local-policies)."""
+
+
+def build_catalog(
+    policy_dirs: Iterable[tuple[FsPath, bool]] = (),
+    *,
+    trust_local: bool = False,
+    entry_points: bool = True,
+) -> Catalog:
+    """Find and load every policy; duplicate ids are an error naming both sources."""
+    found: list[FoundPolicy] = list(find_builtin())
+    if entry_points:
+        found.extend(find_entry_points())
+    found.extend(find_in_directories(policy_dirs))
+    definitions: dict[str, PolicyDefinition] = {}
+    untrusted: list[FoundPolicy] = []
+    for item in found:
+        if item.is_python and not (item.trusted or trust_local):
+            untrusted.append(item)
+            continue
+        definition = load(item, validate=item.origin != "built-in")
+        previous = definitions.get(definition.id)
+        if previous is not None:
+            raise PolicyDefinitionError(
+                f"duplicate policy id {definition.id!r}: {previous.info.source} and {definition.info.source}"
+            )
+        definitions[definition.id] = definition
+    ordered = tuple(sorted(definitions.values(), key=lambda d: d.id))
+    return Catalog(ordered, tuple(untrusted))

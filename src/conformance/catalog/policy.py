@@ -1,0 +1,153 @@
+"""The contract between the engine and a policy, whatever it is written in.
+
+A policy author writes either a YAML file (metadata plus a JSON Schema, see :mod:`.yaml_policy`) or a Python
+module (see :class:`PythonPolicyModule`). Both become a :class:`Policy` the engine runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from conformance.model import Location, Path, PolicyInfo, ResourceId, Violation
+from conformance.targets.kubernetes import Resource
+
+
+@dataclass(frozen=True)
+class ScopeEntry:
+    """What a cross-resource policy knows about one resource of the scan: identity, facts, positions."""
+
+    resource: ResourceId
+    file: str
+    document_index: int
+    labels: Mapping[str, Any]
+    facts: Any
+    """What the policy's ``facts()`` extracted from the resource (small, picklable)."""
+    locations: Mapping[Path, Location] = field(default_factory=dict, repr=False)
+    """Positions of the policy's ``LOCATE`` paths that exist in this resource, plus ``()``."""
+
+    @property
+    def kind(self) -> str:
+        return self.resource.kind
+
+    @property
+    def name(self) -> str:
+        return self.resource.name
+
+    @property
+    def namespace(self) -> str | None:
+        return self.resource.namespace
+
+    def locate(self, path: Path) -> Location:
+        """The position of a path, or of its nearest recorded parent."""
+        for end in range(len(path), -1, -1):
+            location = self.locations.get(tuple(path[:end]))
+            if location is not None:
+                return location
+        return Location(self.file)
+
+
+class Scope:
+    """Every resource of the scan that a cross-resource policy recorded, indexed by namespace."""
+
+    def __init__(self, entries: Sequence[ScopeEntry]) -> None:
+        self.entries = tuple(entries)
+        by_namespace: dict[str | None, list[ScopeEntry]] = {}
+        for entry in self.entries:
+            by_namespace.setdefault(entry.namespace, []).append(entry)
+        self._by_namespace = by_namespace
+
+    def same_namespace(self, namespace: str | None) -> Iterator[ScopeEntry]:
+        """Entries that can share a namespace with ``namespace``.
+
+        An object without ``metadata.namespace`` lands in whatever namespace it is applied to, so it is
+        treated as sharing any namespace: a missing partner is only reported when none could match.
+        """
+        if namespace is None:
+            yield from self.entries
+            return
+        yield from self._by_namespace.get(namespace, ())
+        if namespace is not None:
+            yield from self._by_namespace.get(None, ())
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    """What a policy gets beside its target: its effective options and, for cross-resource policies, the scope."""
+
+    options: Mapping[str, Any]
+    scope: Scope | None = None
+
+
+class PythonPolicyModule(Protocol):
+    """The contract of a Python policy module (module-level names; see ``docs`` in the README).
+
+    Required: ``ID``, ``TITLE``, ``SEVERITY``, ``check``. The module docstring is the description.
+    Optional: ``CATEGORY``, ``PROFILES``, ``FIX``, ``KINDS`` (None = all kinds), ``OPTIONS``
+    (``{name: {"default": v, "description": s, "schema": {...}}}``).
+
+    A single-resource policy's ``check(resource: Resource, ctx: CheckContext)`` yields :class:`Violation`
+    with a path relative to the resource. A cross-resource policy sets ``SCOPE = True``, defines
+    ``facts(resource) -> object | None`` (called on every resource in the scan; None leaves it out of the
+    scope) and ``LOCATE`` (paths whose positions it may report), and its
+    ``check(subject: ScopeEntry, ctx: CheckContext)`` sees every entry through ``ctx.scope``.
+    """
+
+    ID: str
+    TITLE: str
+    SEVERITY: str
+
+    def check(self, target: Any, ctx: CheckContext) -> Iterable[Violation]: ...
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A policy ready to run: metadata, targeting, effective options and its check function."""
+
+    info: PolicyInfo
+    kinds: frozenset[str] | None
+    check: Callable[[Any, CheckContext], Iterable[Violation]] = field(repr=False)
+    options: Mapping[str, Any] = field(default_factory=dict)
+    scope: bool = False
+    facts: Callable[[Resource], Any] | None = field(default=None, repr=False)
+    locate_paths: tuple[Path, ...] = ()
+    python: bool = False
+
+    @property
+    def id(self) -> str:
+        return self.info.id
+
+    def applies_to(self, kind: str) -> bool:
+        return self.kinds is None or kind in self.kinds
+
+
+@dataclass(frozen=True)
+class PolicyDefinition:
+    """A loaded, validated policy before configuration: builds a :class:`Policy` for given options."""
+
+    info: PolicyInfo
+    option_specs: Mapping[str, Mapping[str, Any]]
+    build: Callable[[Mapping[str, Any], str], Policy] = field(repr=False)
+    """build(options, severity) -> Policy; options already merged with defaults and validated."""
+    example: str = ""
+
+    @property
+    def id(self) -> str:
+        return self.info.id
+
+    def defaults(self) -> dict[str, Any]:
+        return {name: spec.get("default") for name, spec in self.option_specs.items()}
+
+
+def format_message(template: str, values: Mapping[str, Any]) -> str:
+    """Fill ``{name}`` fields of a message template; unknown fields are left as written."""
+
+    class _Lenient(dict):  # type: ignore[type-arg]
+        def __missing__(self, key: str) -> str:
+            return "{" + key + "}"
+
+    try:
+        return template.format_map(_Lenient(values))
+    except (ValueError, IndexError, KeyError, AttributeError):
+        return template

@@ -1,0 +1,78 @@
+"""Turning the catalog into the policies a run uses: profiles, enable/disable, severities, options."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from conformance.catalog.policy import Policy, PolicyDefinition
+from conformance.errors import ConfigError
+
+
+def matches(policy_id: str, selector: str) -> bool:
+    """A selector is a policy id or a prefix of one (``k8s``, ``k8s/``, ``k8s/no-host-``)."""
+    if policy_id == selector:
+        return True
+    if "/" not in selector:
+        return policy_id.startswith(selector + "/")
+    return policy_id.startswith(selector)
+
+
+def _check_selectors(selectors: Iterable[str], ids: Sequence[str], what: str) -> None:
+    for selector in selectors:
+        if not any(matches(pid, selector) for pid in ids):
+            raise ConfigError(f"{what}: {selector!r} matches no known policy")
+
+
+def effective_options(definition: PolicyDefinition, overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """Defaults merged with overrides, each override checked against the option's schema."""
+    options = definition.defaults()
+    for name, value in overrides.items():
+        spec = definition.option_specs.get(name)
+        if spec is None:
+            known = ", ".join(sorted(definition.option_specs)) or "none"
+            raise ConfigError(f"options.{definition.id}.{name}: unknown option (known: {known})")
+        schema = spec.get("schema")
+        if schema:
+            from jsonschema import Draft202012Validator
+
+            error = next(iter(Draft202012Validator(schema).iter_errors(value)), None)
+            if error is not None:
+                raise ConfigError(f"options.{definition.id}.{name}: {error.message}")
+        options[name] = value
+    return options
+
+
+def configure(
+    definitions: Sequence[PolicyDefinition],
+    *,
+    profiles: Sequence[str] = (),
+    enable: Sequence[str] = (),
+    disable: Sequence[str] = (),
+    severity: Mapping[str, str] | None = None,
+    options: Mapping[str, Mapping[str, Any]] | None = None,
+) -> tuple[Policy, ...]:
+    """Select and build the policies of a run; unknown ids, profiles or options are config errors."""
+    ids = [d.id for d in definitions]
+    _check_selectors(enable, ids, "enable")
+    _check_selectors(disable, ids, "disable")
+    for key, what in ((severity or {}, "severity"), (options or {}, "options")):
+        for policy_id in key:
+            if policy_id not in ids:
+                raise ConfigError(f"{what}.{policy_id}: unknown policy id")
+    known_profiles = {p for d in definitions for p in d.info.profiles}
+    for profile in profiles:
+        if profile not in known_profiles:
+            raise ConfigError(f"profile {profile!r} is unknown (known: {', '.join(sorted(known_profiles))})")
+    chosen: list[Policy] = []
+    for definition in definitions:
+        pid = definition.id
+        if profiles and not set(profiles) & set(definition.info.profiles):
+            continue
+        if enable and not any(matches(pid, s) for s in enable):
+            continue
+        if any(matches(pid, s) for s in disable):
+            continue
+        opts = effective_options(definition, (options or {}).get(pid, {}))
+        chosen.append(definition.build(opts, (severity or {}).get(pid, definition.info.severity)))
+    return tuple(chosen)

@@ -1,0 +1,171 @@
+"""Declarative policies: metadata plus a standard JSON Schema applied to each selected node.
+
+A policy file selects nodes of a resource (the whole resource, its pod spec, or each container with the pod's
+securityContext defaults applied) and validates each against its ``schema``. Every schema error becomes a
+violation at the path of the offending value. ``{"$option": name}`` anywhere in the schema is replaced by
+the option's effective value, so options shape the schema without a template language.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import replace
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path as FsPath
+from typing import Any
+
+from conformance.catalog.policy import CheckContext, Policy, PolicyDefinition, format_message
+from conformance.errors import PolicyDefinitionError
+from conformance.model import PolicyInfo, Violation
+from conformance.targets import kubernetes as k8s
+
+KIND_GROUPS = {"pod-bearing": k8s.POD_BEARING_KINDS, "long-running": k8s.LONG_RUNNING_KINDS}
+
+
+@lru_cache(maxsize=1)
+def policy_format_schema() -> dict[str, Any]:
+    """The JSON Schema of the YAML policy format."""
+    text = resources.files("conformance.schemas").joinpath("policy.schema.json").read_text("utf-8")
+    return dict(json.loads(text))
+
+
+def validate_policy_document(doc: Any, source: str) -> None:
+    """Raise PolicyDefinitionError naming the file and the field when a policy file is malformed."""
+    from jsonschema import Draft202012Validator
+
+    if not isinstance(doc, Mapping):
+        raise PolicyDefinitionError(f"{source}: a policy file must be a mapping")
+    errors = sorted(Draft202012Validator(policy_format_schema()).iter_errors(doc), key=lambda e: e.path)
+    if errors:
+        error = errors[0]
+        where = ".".join(str(p) for p in error.absolute_path) or "(top level)"
+        raise PolicyDefinitionError(f"{source}: field {where}: {error.message}")
+    try:
+        Draft202012Validator.check_schema(doc["schema"])
+    except Exception as exc:  # jsonschema.SchemaError
+        raise PolicyDefinitionError(f"{source}: field schema: not a valid JSON Schema: {exc}") from None
+
+
+def substitute_options(schema: Any, options: Mapping[str, Any]) -> Any:
+    """Replace each ``{"$option": name}`` mapping by the option's value."""
+    if isinstance(schema, Mapping):
+        if set(schema) == {"$option"}:
+            name = schema["$option"]
+            if name not in options:
+                raise PolicyDefinitionError(f"schema refers to unknown option {name!r}")
+            return options[name]
+        return {key: substitute_options(value, options) for key, value in schema.items()}
+    if isinstance(schema, list):
+        return [substitute_options(value, options) for value in schema]
+    return schema
+
+
+def _shorten(value: Any, limit: int = 60) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, default=str, sort_keys=True)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def definition_from_document(doc: Mapping[str, Any], policy_id: str, source: str) -> PolicyDefinition:
+    """Build a policy definition from a validated policy document."""
+    info = PolicyInfo(
+        id=policy_id,
+        title=doc["title"],
+        severity=doc["severity"],
+        category=doc.get("category", "general"),
+        profiles=tuple(doc.get("profiles", ())),
+        description=doc["description"].strip(),
+        fix=doc.get("fix", "").strip(),
+        source=source,
+    )
+    target = doc.get("target", {})
+    kinds_spec = target.get("kinds", "all")
+    if kinds_spec == "all":
+        kinds: frozenset[str] | None = None
+    elif isinstance(kinds_spec, str):
+        kinds = frozenset(KIND_GROUPS[kinds_spec])
+    else:
+        kinds = frozenset(kinds_spec)
+    select = target.get("select", "resource")
+    if select != "resource" and kinds is None:
+        kinds = frozenset(k8s.POD_BEARING_KINDS)
+    container_types = tuple(target.get("container-types", k8s.CONTAINER_TYPES))
+    template = doc["message"]
+    first_only = doc.get("report", "each-error") == "first-error"
+    raw_schema = doc["schema"]
+    option_specs = doc.get("options", {})
+
+    def build(options: Mapping[str, Any], severity: str) -> Policy:
+        from jsonschema import Draft202012Validator
+        from jsonschema.exceptions import best_match
+
+        schema = substitute_options(raw_schema, options)
+        validator = Draft202012Validator(schema)
+
+        def selected(resource: k8s.Resource) -> Iterator[tuple[Any, k8s.Container | None, tuple[Any, ...]]]:
+            if select == "resource":
+                yield resource.data, None, ()
+            elif select == "pod-spec":
+                spec = k8s.pod_spec(resource)
+                path = k8s.pod_spec_path(resource)
+                if spec is not None and path is not None:
+                    yield spec, None, path
+            else:
+                for container in k8s.containers(resource, container_types):
+                    yield container.data, container, container.path
+
+        def check(resource: k8s.Resource, ctx: CheckContext) -> Iterator[Violation]:
+            for node, container, base in selected(resource):
+                errors = list(validator.iter_errors(node))
+                if not errors:
+                    continue
+                if first_only:
+                    errors = [best_match(errors)]
+                for error in errors:
+                    sub_path = tuple(error.absolute_path)
+                    path = container.source_path(sub_path) if container else (*base, *sub_path)
+                    values = {
+                        "kind": resource.kind,
+                        "name": resource.name,
+                        "namespace": resource.namespace or "",
+                        "resource": str(resource.id),
+                        "container": container.name if container else "",
+                        "container_type": container.container_type if container else "",
+                        "value": _shorten(error.instance),
+                        "key": sub_path[-1] if sub_path else "",
+                        "path": ".".join(str(p) for p in sub_path),
+                        "error": error.message,
+                        "options": options,
+                    }
+                    yield Violation(format_message(template, values), path)
+
+        return Policy(info=replace(info, severity=severity), kinds=kinds, check=check, options=dict(options))
+
+    return PolicyDefinition(info=info, option_specs=option_specs, build=build, example=doc.get("example", ""))
+
+
+def load_yaml_policy(path: FsPath, policy_id: str, validate: bool = True) -> PolicyDefinition:
+    """Read and validate one YAML policy file; the id is given by discovery (pack/stem)."""
+    from conformance import yamlio
+
+    source = str(path)
+    try:
+        text = path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PolicyDefinitionError(f"{source}: cannot read policy: {exc}") from None
+    loaded = yamlio.load(text)
+    fatal = [p for p in loaded.problems if p.fatal]
+    if fatal:
+        raise PolicyDefinitionError(f"{source}:{fatal[0].line}:{fatal[0].column}: {fatal[0].message}")
+    if len(loaded.documents) != 1:
+        raise PolicyDefinitionError(f"{source}: a policy file holds exactly one YAML document")
+    doc = loaded.documents[0].data
+    if validate:
+        validate_policy_document(doc, source)
+    declared = doc.get("id") if isinstance(doc, Mapping) else None
+    if declared is not None and declared != policy_id:
+        raise PolicyDefinitionError(
+            f"{source}: field id: {declared!r} does not match the file's place, which gives {policy_id!r}"
+        )
+    return definition_from_document(doc, policy_id, source)

@@ -1,0 +1,99 @@
+"""The command line: ``conformance scan``, ``conformance policies list|explain``.
+
+Only click is imported at start-up; each command imports what it needs when it runs.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from conformance import __version__
+from conformance.errors import EXIT_ERROR, EXIT_INTERRUPTED, ConformanceError
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="conformance")
+def cli() -> None:
+    """Policy and standards compliance scanner for repositories and Kubernetes manifests.
+
+    Exit codes: 0 clean, 1 violations at or above --fail-on, 2 usage, configuration or scan errors.
+    """
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("-f", "--format", "output_format", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Output format.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
+              help="Write the report to FILE instead of standard output.")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "note"]),
+              help="Lowest severity that fails the run (default: error, or the config's fail-on).")
+@click.option("--profile", "profiles", multiple=True, help="Run only policies of this profile (repeatable).")
+@click.option("--policy", "enable", multiple=True, help="Run only this policy id or prefix (repeatable).")
+@click.option("--skip-policy", "disable", multiple=True, help="Do not run this policy id or prefix (repeatable).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False),
+              help="Configuration file (default: .conformance.yaml found upward from the first path).")
+@click.option("--policy-dir", "policy_dirs", multiple=True, type=click.Path(file_okay=False),
+              help="Also load policies from this directory (repeatable).")
+@click.option("--trust-local-policies", is_flag=True,
+              help="Run Python policies that come from the scanned tree or its configuration.")
+@click.option("-j", "--jobs", type=click.IntRange(min=0), default=0,
+              help="Worker processes (0: one per CPU for large scans).")
+@click.option("--color/--no-color", default=None, help="Colour the text output (default: on a terminal).")
+def scan(**kwargs: object) -> None:
+    """Scan PATHS (files, directories, or - for standard input) and report policy violations."""
+    from conformance.commands.scan import run_scan
+
+    sys.exit(run_scan(**kwargs))  # type: ignore[arg-type]
+
+
+@cli.group()
+def policies() -> None:
+    """List and explain the available policies."""
+
+
+@policies.command("list")
+@click.option("--profile", "profiles", multiple=True, help="Only policies of this profile.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Configuration file.")
+@click.option("--policy-dir", "policy_dirs", multiple=True, type=click.Path(file_okay=False))
+@click.option("-f", "--format", "output_format", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)
+def list_policies(**kwargs: object) -> None:
+    """Show every policy with its severity, profiles and title."""
+    from conformance.commands.policies import run_list
+
+    sys.exit(run_list(**kwargs))  # type: ignore[arg-type]
+
+
+@policies.command("explain")
+@click.argument("policy_id")
+@click.option("--policy-dir", "policy_dirs", multiple=True, type=click.Path(file_okay=False))
+def explain_policy(policy_id: str, policy_dirs: tuple[str, ...]) -> None:
+    """Print a policy's documentation, fix advice and an example."""
+    from conformance.commands.policies import run_explain
+
+    sys.exit(run_explain(policy_id, policy_dirs))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: one handler turns our errors into exit code 2 and Ctrl-C into 130."""
+    try:
+        cli.main(args=argv, prog_name="conformance", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(EXIT_ERROR)
+    except click.exceptions.Abort:
+        click.echo("conformance: interrupted", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except KeyboardInterrupt:
+        click.echo("conformance: interrupted", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except ConformanceError as exc:
+        click.echo(f"conformance: error: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
+    except BrokenPipeError:
+        sys.exit(EXIT_ERROR)

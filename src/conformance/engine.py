@@ -1,0 +1,375 @@
+"""The rule engine: reads files, runs policies on every resource, and turns violations into findings.
+
+Files are independent, so a large scan is spread over worker processes (fork): each worker parses its files,
+runs the single-resource policies, and returns findings plus the facts cross-resource policies recorded.
+Those policies then run once in the parent over the whole scope, indexed by namespace.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from conformance import yamlio
+from conformance.catalog.policy import CheckContext, Policy, Scope, ScopeEntry
+from conformance.inputs import InputFile
+from conformance.model import (
+    DUPLICATE_KEY,
+    INTERNAL_ERROR,
+    INVALID_OBJECT,
+    PARSE_ERROR,
+    POLICY_ERROR,
+    READ_ERROR,
+    Finding,
+    Location,
+    Path,
+    PolicyInfo,
+    ResourceId,
+    ScanResult,
+    ScanStats,
+    Violation,
+    make_fingerprint,
+)
+from conformance.targets import kubernetes as k8s
+
+PARALLEL_MIN_FILES = 64
+CHUNK_FILES = 16
+STDIN_DISPLAY = "<stdin>"
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    fail_on: str = "error"
+    max_file_size: int = 20 * 1024 * 1024
+    jobs: int = 0
+    """Worker processes; 0 picks the number of CPUs for large scans, 1 runs in this process."""
+
+
+@dataclass
+class FileOutcome:
+    """What scanning one file (or a chunk of files) produced; merged in the parent."""
+
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[Finding] = field(default_factory=list)
+    scope: dict[str, list[ScopeEntry]] = field(default_factory=dict)
+    files: int = 0
+    documents: int = 0
+    resources: int = 0
+
+    def merge(self, other: FileOutcome) -> None:
+        self.findings.extend(other.findings)
+        self.errors.extend(other.errors)
+        for policy_id, entries in other.scope.items():
+            self.scope.setdefault(policy_id, []).extend(entries)
+        self.files += other.files
+        self.documents += other.documents
+        self.resources += other.resources
+
+
+def error_finding(policy_id: str, message: str, location: Location, resource: ResourceId | None = None,
+                  path: str = "") -> Finding:
+    """A scan error (unreadable input, crashing policy): always severity error, makes the run exit 2."""
+    fingerprint = make_fingerprint(policy_id, location.file, resource, path or message)
+    return Finding(policy_id, "error", message, location, resource, path, fingerprint, is_error=True)
+
+
+def decode(raw: bytes) -> tuple[str | None, str | None, int]:
+    """Text of a manifest (UTF-8, or UTF-16/32 with a BOM), or an error message and the failing line."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return raw.decode("utf-16"), None, 0
+        except UnicodeDecodeError as exc:
+            return None, f"invalid UTF-16: {exc.reason}", 1
+    try:
+        return raw.decode("utf-8"), None, 0
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        return None, f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})", line
+
+
+def _path_label(data: Any, path: Path) -> str:
+    """A readable, index-independent rendering: ``spec.containers[app].image``."""
+    parts: list[str] = []
+    node = data
+    for step in path:
+        if isinstance(step, int):
+            item = node[step] if isinstance(node, list) and 0 <= step < len(node) else None
+            name = item.get("name") if isinstance(item, Mapping) else None
+            parts.append(f"[{name}]" if isinstance(name, str) else f"[{step}]")
+            node = item
+        else:
+            parts.append(("." if parts else "") + str(step))
+            node = node.get(step) if isinstance(node, Mapping) else None
+    return "".join(parts)
+
+
+class FileScanner:
+    """Runs the policies of one scan over files; holds only read-only state, safe to fork."""
+
+    def __init__(self, policies: Sequence[Policy], options: ScanOptions) -> None:
+        self.options = options
+        self.policies = tuple(p for p in policies if not p.scope)
+        self.scope_policies = tuple(p for p in policies if p.scope)
+        self._by_kind: dict[str, tuple[Policy, ...]] = {}
+
+    def policies_for(self, kind: str) -> tuple[Policy, ...]:
+        cached = self._by_kind.get(kind)
+        if cached is None:
+            cached = tuple(p for p in self.policies if p.applies_to(kind))
+            self._by_kind[kind] = cached
+        return cached
+
+    def scan_files(self, files: Sequence[InputFile]) -> FileOutcome:
+        outcome = FileOutcome()
+        for item in files:
+            outcome.merge(self.scan_file_safely(item))
+        return outcome
+
+    def scan_file_safely(self, item: InputFile) -> FileOutcome:
+        """Scan one file; a bug of ours on one file becomes an error finding, not a lost scan."""
+        try:
+            return self.scan_file(item)
+        except Exception as exc:
+            message = f"internal error while scanning: {type(exc).__name__}: {exc}"
+            return FileOutcome(files=1, errors=[error_finding(INTERNAL_ERROR, message, Location(item.display))])
+
+    def scan_file(self, item: InputFile) -> FileOutcome:
+        outcome = FileOutcome(files=1)
+        display = item.display
+        try:
+            size = os.stat(item.path).st_size
+            if size > self.options.max_file_size:
+                outcome.errors.append(error_finding(
+                    PARSE_ERROR,
+                    f"file is {size} bytes, over the {self.options.max_file_size}-byte limit: not read",
+                    Location(display),
+                ))
+                return outcome
+            with open(item.path, "rb") as handle:
+                raw = handle.read(self.options.max_file_size + 1)
+        except OSError as exc:
+            message = f"cannot read file: {exc.strerror or exc}"
+            outcome.errors.append(error_finding(READ_ERROR, message, Location(display)))
+            return outcome
+        return self.scan_bytes(raw, display, outcome)
+
+    def scan_bytes(self, raw: bytes, display: str, outcome: FileOutcome | None = None) -> FileOutcome:
+        outcome = outcome or FileOutcome(files=1)
+        text, problem, line = decode(raw)
+        if text is None:
+            outcome.errors.append(error_finding(PARSE_ERROR, problem or "undecodable", Location(display, line)))
+            return outcome
+        loaded = yamlio.load(text)
+        for issue in loaded.problems:
+            location = Location(display, issue.line, issue.column)
+            if issue.fatal:
+                outcome.errors.append(error_finding(PARSE_ERROR, issue.message, location))
+            else:
+                fingerprint = make_fingerprint(DUPLICATE_KEY, display, None, issue.message)
+                outcome.findings.append(
+                    Finding(DUPLICATE_KEY, "warning", issue.message, location, None, "", fingerprint)
+                )
+        for document in loaded.documents:
+            outcome.documents += 1
+            for base_path, data in k8s.resources_of(document.data, display, document.index):
+                self._scan_object(document, base_path, data, display, outcome)
+        return outcome
+
+    def _scan_object(self, document: yamlio.LoadedDocument, base_path: Path, data: Mapping[str, Any],
+                     display: str, outcome: FileOutcome) -> None:
+        shape = k8s.shape_problems(data)
+        if shape:
+            rid = _loose_id(data)
+            for path, message in shape:
+                location = self._locate(document, (*base_path, *path), display)
+                outcome.errors.append(error_finding(
+                    INVALID_OBJECT, f"invalid {data.get('kind')}: {message}", location, rid,
+                    _path_label(data, path)))
+            return
+        resource = k8s.make_resource(data, display, document.index, base_path)
+        outcome.resources += 1
+        for policy in self.policies_for(resource.kind):
+            self._run(policy, resource, document, display, outcome)
+        for policy in self.scope_policies:
+            self._record_facts(policy, resource, document, display, outcome)
+
+    def _run(self, policy: Policy, resource: k8s.Resource, document: yamlio.LoadedDocument, display: str,
+             outcome: FileOutcome) -> None:
+        try:
+            violations = list(policy.check(resource, CheckContext(policy.options)))
+        except Exception as exc:  # a faulty policy must not stop the scan
+            location = self._locate(document, resource.base_path, display)
+            outcome.errors.append(error_finding(
+                POLICY_ERROR, f"policy {policy.id} failed on {resource.id}: {type(exc).__name__}: {exc}",
+                location, resource.id, policy.id))
+            return
+        for violation in violations:
+            finding = self._finding(policy, resource, document, violation, display)
+            (outcome.errors if finding.is_error else outcome.findings).append(finding)
+
+    def _finding(self, policy: Policy, resource: k8s.Resource, document: yamlio.LoadedDocument,
+                 violation: Any, display: str) -> Finding:
+        if not _well_formed(violation):
+            location = self._locate(document, resource.base_path, display)
+            return error_finding(POLICY_ERROR, f"policy {policy.id} yielded a malformed violation: "
+                                 f"{violation!r:.200}", location, resource.id, policy.id)
+        path = tuple(violation.path)
+        location = self._locate(document, (*resource.base_path, *path), display)
+        label = _path_label(resource.data, path)
+        return Finding(
+            policy.id, policy.info.severity, violation.message, location, resource.id, label,
+            make_fingerprint(policy.id, display, resource.id, label),
+        )
+
+    def _record_facts(self, policy: Policy, resource: k8s.Resource, document: yamlio.LoadedDocument,
+                      display: str, outcome: FileOutcome) -> None:
+        assert policy.facts is not None
+        try:
+            facts = policy.facts(resource)
+        except Exception as exc:
+            location = self._locate(document, resource.base_path, display)
+            outcome.errors.append(error_finding(
+                POLICY_ERROR, f"policy {policy.id} failed on {resource.id}: {type(exc).__name__}: {exc}",
+                location, resource.id, policy.id))
+            return
+        if facts is None:
+            return
+        locations: dict[Path, Location] = {(): self._locate(document, resource.base_path, display)}
+        if policy.applies_to(resource.kind):
+            for path in policy.locate_paths:
+                span = yamlio.locate(document.node, (*resource.base_path, *path))
+                if span.matched == len(resource.base_path) + len(path):
+                    locations[path] = _location(display, span)
+        entry = ScopeEntry(resource.id, display, resource.document_index, dict(resource.labels), facts,
+                           locations)
+        outcome.scope.setdefault(policy.id, []).append(entry)
+
+    @staticmethod
+    def _locate(document: yamlio.LoadedDocument, path: Path, display: str) -> Location:
+        return _location(display, yamlio.locate(document.node, path))
+
+
+def _location(display: str, span: yamlio.NodeSpan) -> Location:
+    return Location(display, span.line, span.column, span.end_line, span.end_column)
+
+
+def _well_formed(violation: Any) -> bool:
+    return (
+        isinstance(violation, Violation)
+        and isinstance(violation.message, str)
+        and isinstance(violation.path, (tuple, list))
+        and all(isinstance(step, (str, int)) for step in violation.path)
+    )
+
+
+def _loose_id(data: Mapping[str, Any]) -> ResourceId:
+    metadata = data.get("metadata")
+    name = metadata.get("name") if isinstance(metadata, Mapping) else None
+    namespace = metadata.get("namespace") if isinstance(metadata, Mapping) else None
+    return ResourceId(str(data.get("kind")), str(name or ""), namespace if isinstance(namespace, str) else None,
+                      str(data.get("apiVersion")))
+
+
+def run_scope_policies(policies: Iterable[Policy], scope: Mapping[str, list[ScopeEntry]]) -> FileOutcome:
+    """Run each cross-resource policy once per subject, with every recorded entry in scope."""
+    outcome = FileOutcome()
+    for policy in policies:
+        entries = scope.get(policy.id, [])
+        index = Scope(entries)
+        ctx = CheckContext(policy.options, index)
+        for subject in entries:
+            if not policy.applies_to(subject.kind):
+                continue
+            try:
+                violations = list(policy.check(subject, ctx))
+            except Exception as exc:
+                outcome.errors.append(error_finding(
+                    POLICY_ERROR, f"policy {policy.id} failed on {subject.resource}: {type(exc).__name__}: {exc}",
+                    subject.locate(()), subject.resource, policy.id))
+                continue
+            for violation in violations:
+                if not _well_formed(violation):
+                    outcome.errors.append(error_finding(
+                        POLICY_ERROR, f"policy {policy.id} yielded a malformed violation: {violation!r:.200}",
+                        subject.locate(()), subject.resource, policy.id))
+                    continue
+                path = tuple(violation.path)
+                label = ".".join(str(p) for p in path)
+                outcome.findings.append(Finding(
+                    policy.id, policy.info.severity, violation.message, subject.locate(path), subject.resource,
+                    label, make_fingerprint(policy.id, subject.file, subject.resource, label)))
+    return outcome
+
+
+_WORKER: FileScanner | None = None
+
+
+def _install_worker(scanner: FileScanner) -> None:
+    global _WORKER  # per-process state of a forked worker, set once at its start
+    _WORKER = scanner
+    gc.disable()
+
+
+def _work(files: Sequence[InputFile]) -> FileOutcome:
+    assert _WORKER is not None
+    outcome = _WORKER.scan_files(files)
+    gc.collect(0)
+    return outcome
+
+
+def _chunks(files: Sequence[InputFile], size: int) -> Iterator[Sequence[InputFile]]:
+    for start in range(0, len(files), size):
+        yield files[start : start + size]
+
+
+def _jobs(requested: int, files: int) -> int:
+    if requested > 0:
+        return requested
+    if files < PARALLEL_MIN_FILES:
+        return 1
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+def scan(
+    files: Sequence[InputFile],
+    policies: Sequence[Policy],
+    options: ScanOptions,
+    *,
+    stdin: bytes | None = None,
+    extra_errors: Sequence[Finding] = (),
+    extra_findings: Sequence[Finding] = (),
+) -> ScanResult:
+    """Scan files (and stdin's bytes, if given) with the given policies."""
+    started = time.perf_counter()
+    scanner = FileScanner(policies, options)
+    total = FileOutcome()
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        if stdin is not None:
+            total.merge(scanner.scan_bytes(stdin, STDIN_DISPLAY))
+        jobs = _jobs(options.jobs, len(files))
+        if jobs > 1 and len(files) > 1:
+            import multiprocessing
+
+            context = multiprocessing.get_context("fork")
+            with context.Pool(jobs, initializer=_install_worker, initargs=(scanner,)) as pool:
+                for outcome in pool.imap_unordered(_work, list(_chunks(files, CHUNK_FILES))):
+                    total.merge(outcome)
+        else:
+            total.merge(scanner.scan_files(files))
+        total.merge(run_scope_policies(scanner.scope_policies, total.scope))
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    findings = sorted([*total.findings, *extra_findings], key=Finding.sort_key)
+    errors = sorted([*total.errors, *extra_errors], key=Finding.sort_key)
+    infos: tuple[PolicyInfo, ...] = tuple(p.info for p in policies)
+    stats = ScanStats(total.files, total.documents, total.resources, time.perf_counter() - started)
+    return ScanResult(infos, tuple(findings), tuple(errors), stats, options.fail_on)

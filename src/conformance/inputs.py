@@ -1,0 +1,130 @@
+"""Which files a scan reads: explicit files, directories walked recursively, excludes, and symlink safety."""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", ".venv", "__pycache__", ".tox"})
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """A file to scan: ``display`` is the path reports show (relative, forward slashes)."""
+
+    path: str
+    display: str
+
+
+@dataclass(frozen=True)
+class InputProblem:
+    """A path the scan could not or would not read."""
+
+    display: str
+    message: str
+
+
+def display_path(path: str, base: str) -> str:
+    """Relative to ``base`` when inside it, else as given; always with forward slashes."""
+    absolute = os.path.abspath(path)
+    try:
+        relative = os.path.relpath(absolute, base)
+    except ValueError:
+        relative = absolute
+    if relative.startswith(".."):
+        relative = path
+    relative = relative.replace(os.sep, "/")
+    return relative[2:] if relative.startswith("./") else relative
+
+
+class Excludes:
+    """gitignore-style exclude patterns, relative to a root directory."""
+
+    def __init__(self, patterns: Sequence[str], root: str) -> None:
+        self.root = os.path.abspath(root)
+        self._spec = None
+        if patterns:
+            import pathspec
+
+            self._spec = pathspec.GitIgnoreSpec.from_lines(patterns)
+
+    def excluded(self, path: str, is_dir: bool = False) -> bool:
+        if self._spec is None:
+            return False
+        relative = os.path.relpath(os.path.abspath(path), self.root).replace(os.sep, "/")
+        if relative.startswith(".."):
+            return False
+        return bool(self._spec.match_file(relative + ("/" if is_dir else "")))
+
+
+def _inside(path: str, root: str) -> bool:
+    real = os.path.realpath(path)
+    return real == root or real.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def collect(
+    paths: Sequence[str], excludes: Excludes, base: str | None = None
+) -> tuple[list[InputFile], list[InputProblem]]:
+    """Expand scan arguments into files; problems (missing paths, symlinks leaving the tree) are returned."""
+    base = base or os.getcwd()
+    files: list[InputFile] = []
+    problems: list[InputProblem] = []
+    seen: set[str] = set()
+
+    def add(path: str) -> None:
+        key = os.path.realpath(path)
+        if key not in seen:
+            seen.add(key)
+            files.append(InputFile(path, display_path(path, base)))
+
+    for arg in paths:
+        if not os.path.lexists(arg):
+            problems.append(InputProblem(arg, "no such file or directory"))
+        elif os.path.isdir(arg):
+            for path, problem in _walk(arg, excludes):
+                if problem:
+                    problems.append(InputProblem(display_path(path, base), problem))
+                else:
+                    add(path)
+        else:
+            add(arg)  # named explicitly: read whatever its suffix
+    return files, problems
+
+
+def _walk(top: str, excludes: Excludes) -> Iterator[tuple[str, str | None]]:
+    root = os.path.realpath(top)
+    for dirpath, dirnames, filenames in os.walk(top, followlinks=False):
+        kept = []
+        for name in sorted(dirnames):
+            full = os.path.join(dirpath, name)
+            if name in SKIPPED_DIRS or excludes.excluded(full, is_dir=True):
+                continue
+            if os.path.islink(full):
+                if not _inside(full, root):
+                    yield full, "symbolic link points outside the scanned tree: not followed"
+                continue  # a link inside the tree: its target is walked on its own
+            kept.append(name)
+        dirnames[:] = kept
+        for name in sorted(filenames):
+            if not name.endswith(MANIFEST_SUFFIXES):
+                continue
+            full = os.path.join(dirpath, name)
+            if excludes.excluded(full):
+                continue
+            if os.path.islink(full):
+                if not _inside(full, root):
+                    yield full, "symbolic link points outside the scanned tree: not followed"
+                    continue
+                if not os.path.exists(full):
+                    yield full, "broken or looping symbolic link"
+                    continue
+            try:
+                mode = os.stat(full).st_mode
+            except OSError as exc:
+                yield full, f"cannot stat: {exc.strerror}"
+                continue
+            if stat.S_ISREG(mode):
+                yield full, None

@@ -1,0 +1,49 @@
+"""Human-readable output: findings grouped by file, ``path:line:col severity id message (resource)``."""
+
+from __future__ import annotations
+
+from itertools import groupby
+from typing import IO
+
+from conformance.model import Finding, ScanResult
+
+_COLORS = {"error": "red", "warning": "yellow", "note": "cyan"}
+
+
+def _line(finding: Finding, color: bool) -> str:
+    loc = finding.location
+    severity = finding.severity
+    if color:
+        import click
+
+        severity = click.style(severity, fg=_COLORS[severity], bold=True)
+    where = f"{loc.file}:{loc.line}:{loc.column}"
+    resource = f" ({finding.resource})" if finding.resource else ""
+    return f"{where} {severity} {finding.policy_id} {finding.message}{resource}"
+
+
+def summary(result: ScanResult) -> str:
+    counts = result.counts()
+    total = sum(counts.values())
+    parts = [f"{total} violation{'s' if total != 1 else ''}"]
+    detail = ", ".join(f"{n} {sev}{'s' if n != 1 else ''}" for sev, n in counts.items() if n)
+    if detail:
+        parts[0] += f" ({detail})"
+    if result.errors:
+        parts.append(f"{len(result.errors)} scan error{'s' if len(result.errors) != 1 else ''}")
+    stats = result.stats
+    parts.append(
+        f"{stats.files} file{'s' if stats.files != 1 else ''}, {stats.resources} resource"
+        f"{'s' if stats.resources != 1 else ''} scanned with {len(result.policies)} policies "
+        f"in {stats.duration_seconds:.2f}s"
+    )
+    return "; ".join(parts)
+
+
+def render(result: ScanResult, stream: IO[str], color: bool = False) -> None:
+    everything = sorted([*result.errors, *result.findings], key=Finding.sort_key)
+    for _, group in groupby(everything, key=lambda f: f.location.file):
+        for finding in group:
+            stream.write(_line(finding, color) + "\n")
+        stream.write("\n")
+    stream.write(summary(result) + "\n")

@@ -1,0 +1,270 @@
+"""The Kubernetes view of a document: resources, pod specs and containers, as plain helper functions.
+
+Policy authors use :func:`pod_spec` and :func:`containers`; the engine uses :func:`resources_of` to turn a
+loaded document into resources (``kind: List`` items become resources of their own) and
+:func:`shape_problems` to refuse objects whose fields have the wrong shape before any policy sees them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from conformance.model import Path, ResourceId
+
+POD_SPEC_PATHS: Mapping[str, Path] = {
+    "Pod": ("spec",),
+    "PodTemplate": ("template", "spec"),
+    "Deployment": ("spec", "template", "spec"),
+    "StatefulSet": ("spec", "template", "spec"),
+    "DaemonSet": ("spec", "template", "spec"),
+    "ReplicaSet": ("spec", "template", "spec"),
+    "ReplicationController": ("spec", "template", "spec"),
+    "Job": ("spec", "template", "spec"),
+    "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
+}
+"""Where each pod-bearing kind keeps its pod spec."""
+
+POD_BEARING_KINDS = tuple(POD_SPEC_PATHS)
+LONG_RUNNING_KINDS = ("Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController")
+CONTAINER_TYPES = ("containers", "initContainers", "ephemeralContainers")
+
+INHERITED_SECURITY_FIELDS = (
+    "runAsUser",
+    "runAsGroup",
+    "runAsNonRoot",
+    "seLinuxOptions",
+    "seccompProfile",
+    "windowsOptions",
+    "appArmorProfile",
+)
+"""Pod-level securityContext fields that are the default for every container (container settings win)."""
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One Kubernetes object from a document (or an item of a ``kind: List``)."""
+
+    api_version: str
+    kind: str
+    name: str
+    namespace: str | None
+    labels: Mapping[str, Any]
+    annotations: Mapping[str, Any]
+    file: str
+    document_index: int
+    data: Mapping[str, Any] = field(repr=False, compare=False)
+    base_path: Path = ()
+    """Where the object sits inside its document: ``()``, or ``("items", i)`` for a List item."""
+
+    @property
+    def id(self) -> ResourceId:
+        return ResourceId(self.kind, self.name, self.namespace, self.api_version)
+
+
+@dataclass(frozen=True)
+class Container:
+    """A container of a pod spec with its effective security context (pod defaults applied)."""
+
+    name: str
+    container_type: str
+    index: int
+    path: Path
+    """Path of the container inside the resource (not the document)."""
+    data: Mapping[str, Any] = field(repr=False)
+    """The container as written, except ``securityContext`` which holds the effective settings."""
+    inherited: frozenset[str] = frozenset()
+    """securityContext fields whose effective value comes from the pod."""
+    pod_spec_path: Path = ()
+
+    def source_path(self, sub_path: Path) -> Path:
+        """Map a path inside :attr:`data` to where the value is written in the resource."""
+        if len(sub_path) >= 2 and sub_path[0] == "securityContext" and sub_path[1] in self.inherited:
+            return (*self.pod_spec_path, *sub_path)
+        return (*self.path, *sub_path)
+
+
+def is_kubernetes_object(data: Any) -> bool:
+    """A mapping with string apiVersion and kind; anything else is not a Kubernetes object."""
+    return (
+        isinstance(data, Mapping)
+        and isinstance(data.get("apiVersion"), str)
+        and isinstance(data.get("kind"), str)
+        and bool(data.get("kind"))
+    )
+
+
+def resources_of(data: Any, file: str, document_index: int) -> Iterator[tuple[Path, Any]]:
+    """Yield (path, object) for each Kubernetes object in a document; List items are objects of their own."""
+    if not is_kubernetes_object(data):
+        return
+    items = data.get("items")
+    if data["kind"].endswith("List") and isinstance(items, list):
+        for i, item in enumerate(items):
+            if is_kubernetes_object(item):
+                yield ("items", i), item
+        return
+    yield (), data
+
+
+def make_resource(data: Mapping[str, Any], file: str, document_index: int, base_path: Path) -> Resource:
+    """Build a resource from an object that passed :func:`shape_problems`."""
+    metadata = data.get("metadata") or {}
+    name = metadata.get("name")
+    if not isinstance(name, str):
+        name = str(metadata.get("generateName") or "") + ("" if name is None else str(name))
+    namespace = metadata.get("namespace")
+    return Resource(
+        api_version=data["apiVersion"],
+        kind=data["kind"],
+        name=name,
+        namespace=None if namespace is None else str(namespace),
+        labels=metadata.get("labels") or {},
+        annotations=metadata.get("annotations") or {},
+        file=file,
+        document_index=document_index,
+        data=data,
+        base_path=base_path,
+    )
+
+
+def get_path(data: Any, path: Path, default: Any = None) -> Any:
+    """The value at a path, or ``default`` when any step is missing."""
+    node = data
+    for step in path:
+        if isinstance(node, Mapping):
+            if step not in node:
+                return default
+            node = node[step]
+        elif isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
+            node = node[step]
+        else:
+            return default
+    return node
+
+
+def pod_spec_path(resource: Resource) -> Path | None:
+    """Path of the pod spec inside the resource, or None for kinds that have none."""
+    return POD_SPEC_PATHS.get(resource.kind)
+
+
+def pod_spec(resource: Resource) -> Mapping[str, Any] | None:
+    """The pod spec of a pod-bearing resource (Deployment, CronJob via jobTemplate, Pod, ...), else None."""
+    path = POD_SPEC_PATHS.get(resource.kind)
+    if path is None:
+        return None
+    spec = get_path(resource.data, path)
+    return spec if isinstance(spec, Mapping) else None
+
+
+def pod_template_metadata_path(resource: Resource) -> Path | None:
+    """Path of the pod template's metadata (the Pod's own metadata for a bare Pod)."""
+    path = POD_SPEC_PATHS.get(resource.kind)
+    if path is None:
+        return None
+    return (*path[:-1], "metadata")
+
+
+def pod_labels(resource: Resource) -> Mapping[str, Any]:
+    """The labels pods of this resource carry: the template's labels, or a Pod's own."""
+    if resource.kind == "Pod":
+        return resource.labels
+    path = pod_template_metadata_path(resource)
+    labels = get_path(resource.data, (*path, "labels")) if path else None
+    return labels if isinstance(labels, Mapping) else {}
+
+
+def containers(
+    resource: Resource, types: tuple[str, ...] = CONTAINER_TYPES
+) -> Iterator[Container]:
+    """Each container of the pod spec, of the given types, with pod securityContext defaults applied."""
+    spec_path = POD_SPEC_PATHS.get(resource.kind)
+    spec = pod_spec(resource)
+    if spec_path is None or spec is None:
+        return
+    pod_context = spec.get("securityContext")
+    pod_context = pod_context if isinstance(pod_context, Mapping) else {}
+    defaults = {k: pod_context[k] for k in INHERITED_SECURITY_FIELDS if k in pod_context}
+    for container_type in types:
+        items = spec.get(container_type)
+        if not isinstance(items, list):
+            continue
+        for index, container in enumerate(items):
+            if not isinstance(container, Mapping):
+                continue
+            own = container.get("securityContext")
+            own = own if isinstance(own, Mapping) else None
+            inherited = frozenset(k for k in defaults if own is None or k not in own)
+            data = dict(container)
+            if inherited:
+                data["securityContext"] = {**defaults, **(own or {})}
+            yield Container(
+                name=str(container.get("name", "")),
+                container_type=container_type,
+                index=index,
+                path=(*spec_path, container_type, index),
+                data=data,
+                inherited=inherited,
+                pod_spec_path=(*spec_path, "securityContext"),
+            )
+
+
+def _expect(
+    problems: list[tuple[Path, str]], data: Any, path: Path, kind: type | tuple[type, ...], what: str
+) -> Any:
+    value = get_path(data, path)
+    if value is not None and not isinstance(value, kind):
+        dotted = ".".join(str(p) for p in path)
+        problems.append((path, f"{dotted} must be {what}, not {type(value).__name__}"))
+        return None
+    return value
+
+
+_CONTAINER_SHAPE: tuple[tuple[Path, type | tuple[type, ...], str], ...] = (
+    (("name",), str, "a string"),
+    (("image",), str, "a string"),
+    (("securityContext",), Mapping, "a mapping"),
+    (("securityContext", "capabilities"), Mapping, "a mapping"),
+    (("securityContext", "capabilities", "add"), list, "a list"),
+    (("securityContext", "capabilities", "drop"), list, "a list"),
+    (("securityContext", "seccompProfile"), Mapping, "a mapping"),
+    (("resources",), Mapping, "a mapping"),
+    (("resources", "requests"), Mapping, "a mapping"),
+    (("resources", "limits"), Mapping, "a mapping"),
+    (("ports",), list, "a list"),
+    (("env",), list, "a list"),
+)
+
+
+def shape_problems(data: Mapping[str, Any]) -> list[tuple[Path, str]]:
+    """Fields a Kubernetes decoder would refuse because of their type, as (path, message)."""
+    problems: list[tuple[Path, str]] = []
+    metadata = _expect(problems, data, ("metadata",), Mapping, "a mapping")
+    if metadata is not None:
+        for key in ("labels", "annotations"):
+            _expect(problems, data, ("metadata", key), Mapping, "a mapping")
+        _expect(problems, data, ("metadata", "name"), str, "a string")
+        _expect(problems, data, ("metadata", "namespace"), str, "a string")
+    spec_path = POD_SPEC_PATHS.get(data.get("kind", ""))
+    if spec_path is None:
+        return problems
+    for depth in range(1, len(spec_path) + 1):
+        if _expect(problems, data, spec_path[:depth], Mapping, "a mapping") is None:
+            return problems
+    template_metadata = (*spec_path[:-1], "metadata")
+    if spec_path != ("spec",) and _expect(problems, data, template_metadata, Mapping, "a mapping"):
+        _expect(problems, data, (*template_metadata, "labels"), Mapping, "a mapping")
+    _expect(problems, data, (*spec_path, "securityContext"), Mapping, "a mapping")
+    volumes = _expect(problems, data, (*spec_path, "volumes"), list, "a list")
+    for i, volume in enumerate(volumes or ()):
+        _expect(problems, data, (*spec_path, "volumes", i), Mapping, "a mapping")
+    for container_type in CONTAINER_TYPES:
+        items = _expect(problems, data, (*spec_path, container_type), list, "a list")
+        for i, _ in enumerate(items or ()):
+            base = (*spec_path, container_type, i)
+            if _expect(problems, data, base, Mapping, "a mapping") is None:
+                continue
+            for sub_path, kind, what in _CONTAINER_SHAPE:
+                _expect(problems, data, (*base, *sub_path), kind, what)
+    return problems

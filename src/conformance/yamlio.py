@@ -1,0 +1,279 @@
+"""Every YAML access of conformance: safe loading with positions kept out-of-band, and path lookup.
+
+Documents are read with libyaml (``yaml.CSafeLoader``) which has the YAML 1.1 semantics Kubernetes uses
+(``yes`` is true, ``0644`` is octal). The composed node tree is kept beside the plain data so a path inside
+the data resolves to a line and column only when a finding needs one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+MAX_DEPTH = 256
+"""Deepest nesting accepted; deeper documents are rejected before libyaml's recursive composer sees them."""
+MAX_DOCUMENTS = 10_000
+MAX_ALIAS_EXPANSION = 10_000
+"""A document whose aliases expand it to more than this many nodes (and 10x its size) is a bomb."""
+
+_Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something wrong in a YAML stream, with a 1-based position."""
+
+    message: str
+    line: int
+    column: int
+    fatal: bool = True
+    """False for problems Kubernetes tolerates (duplicate keys): the document is still used."""
+
+
+@dataclass(frozen=True)
+class LoadedDocument:
+    index: int
+    data: Any
+    node: yaml.Node
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    documents: tuple[LoadedDocument, ...]
+    problems: tuple[Problem, ...]
+
+
+class _UntrustedTag(yaml.constructor.ConstructorError):
+    pass
+
+
+class _Loader11(_Loader):  # type: ignore[misc,valid-type]
+    """libyaml safe loader with Kubernetes' view of scalars and a record of duplicate keys."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.duplicates: list[Problem] = []
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        mapping = super().construct_mapping(node, deep=deep)
+        if len(mapping) != len(node.value):
+            self._record_duplicates(node)
+        return mapping
+
+    def _record_duplicates(self, node: yaml.MappingNode) -> None:
+        start, end = node.start_mark.index, node.end_mark.index
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            if not (start <= key_node.start_mark.index <= end) or not isinstance(key_node, yaml.ScalarNode):
+                continue  # merged in from an anchor elsewhere
+            if key_node.value in seen:
+                mark = key_node.start_mark
+                self.duplicates.append(
+                    Problem(
+                        f"duplicate key {key_node.value!r}: the last value wins, as Kubernetes reads it",
+                        mark.line + 1,
+                        mark.column + 1,
+                        fatal=False,
+                    )
+                )
+            seen.add(key_node.value)
+
+
+def _construct_as_string(loader: yaml.BaseLoader, node: yaml.Node) -> Any:
+    # Kubernetes converts YAML to JSON, where a timestamp is just a string.
+    return node.value
+
+
+def _construct_untagged(loader: yaml.BaseLoader, suffix: str, node: yaml.Node) -> Any:
+    # Local tags (GitLab's !reference, CloudFormation's !Ref) carry plain data; read it as such.
+    if isinstance(node, yaml.MappingNode):
+        return loader.construct_mapping(node)
+    if isinstance(node, yaml.SequenceNode):
+        return loader.construct_sequence(node)
+    return node.value
+
+
+def _reject_python_tag(loader: yaml.BaseLoader, suffix: str, node: yaml.Node) -> Any:
+    raise _UntrustedTag(None, None, f"tag !!python/{suffix} is not allowed in untrusted YAML", node.start_mark)
+
+
+_Loader11.add_constructor("tag:yaml.org,2002:timestamp", _construct_as_string)
+_Loader11.add_multi_constructor("!", _construct_untagged)
+_Loader11.add_multi_constructor("tag:yaml.org,2002:python/", _reject_python_tag)
+
+_DEEP_FLOW = re.compile(r"[^\n]{%d}" % MAX_DEPTH)
+
+
+def _may_be_too_deep(text: str) -> bool:
+    """Cheap bound: nesting needs a bracket or at least one column of indentation per level."""
+    if len(text) < MAX_DEPTH:
+        return False
+    if text.count("[") + text.count("{") >= MAX_DEPTH // 2:
+        return True
+    return _DEEP_FLOW.search(text) is not None
+
+
+def _depth_problem(text: str) -> Problem | None:
+    """Measure nesting with the event stream (no recursion) and report where it gets too deep."""
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    mark = event.start_mark
+                    return Problem(
+                        f"nesting deeper than {MAX_DEPTH} levels", mark.line + 1, mark.column + 1
+                    )
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                depth -= 1
+    except yaml.YAMLError:
+        return None  # the real load reports the syntax error with its position
+    return None
+
+
+def _alias_problem(root: yaml.Node) -> Problem | None:
+    """Reject recursive aliases and aliases that expand a document exponentially (billion laughs)."""
+    expanded: dict[int, int] = {}
+    on_stack: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        if children_done:
+            on_stack.discard(key)
+            total = 1 + sum(expanded[id(child)] for child in _children(node))
+            expanded[key] = total
+            continue
+        if key in expanded:
+            continue
+        if key in on_stack:
+            mark = node.start_mark
+            return Problem("recursive alias: the document refers to itself", mark.line + 1, mark.column + 1)
+        on_stack.add(key)
+        stack.append((node, True))
+        for child in _children(node):
+            if id(child) in on_stack:
+                mark = child.start_mark
+                return Problem(
+                    "recursive alias: the document refers to itself", mark.line + 1, mark.column + 1
+                )
+            if id(child) not in expanded:
+                stack.append((child, False))
+    total = expanded[id(root)]
+    if total > MAX_ALIAS_EXPANSION and total > 10 * len(expanded):
+        mark = root.start_mark
+        return Problem(
+            f"aliases expand this document to {total} nodes from {len(expanded)}: refused as an alias bomb",
+            mark.line + 1,
+            mark.column + 1,
+        )
+    return None
+
+
+def _children(node: yaml.Node) -> Iterator[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            yield key
+            yield value
+    elif isinstance(node, yaml.SequenceNode):
+        yield from node.value
+
+
+def _problem_from_error(error: yaml.YAMLError) -> Problem:
+    mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+    line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+    problem = getattr(error, "problem", None)
+    context = getattr(error, "context", None)
+    text = " ".join(part for part in (context, problem) if part) or str(error)
+    return Problem(f"invalid YAML: {text}", line, column)
+
+
+def load(text: str) -> LoadResult:
+    """Load every document of a YAML (or JSON) stream, keeping what precedes a syntax error."""
+    if _may_be_too_deep(text):
+        deep = _depth_problem(text)
+        if deep is not None:
+            return LoadResult((), (deep,))
+    check_aliases = "*" in text
+    documents: list[LoadedDocument] = []
+    problems: list[Problem] = []
+    loader = _Loader11(text)
+    try:
+        index = 0
+        while loader.check_node():
+            node = loader.get_node()
+            if len(documents) >= MAX_DOCUMENTS:
+                mark = node.start_mark
+                problems.append(
+                    Problem(f"more than {MAX_DOCUMENTS} documents in one file", mark.line + 1, 1)
+                )
+                break
+            if check_aliases:
+                alias_problem = _alias_problem(node)
+                if alias_problem is not None:
+                    problems.append(alias_problem)
+                    index += 1
+                    continue
+            data = loader.construct_document(node)
+            documents.append(LoadedDocument(index, data, node))
+            index += 1
+    except yaml.YAMLError as error:
+        problems.append(_problem_from_error(error))
+    except RecursionError:
+        problems.append(Problem(f"nesting deeper than {MAX_DEPTH} levels", 1, 1))
+    finally:
+        loader.dispose()
+    problems.extend(loader.duplicates)
+    return LoadResult(tuple(documents), tuple(problems))
+
+
+@dataclass(frozen=True)
+class NodeSpan:
+    """Where a path was found: 1-based start and end of the node (or its key), and how much matched."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    matched: int
+    """How many steps of the path exist in the document (== len(path) when the path resolved fully)."""
+
+
+def _key_matches(key_node: yaml.Node, key: Any) -> bool:
+    if not isinstance(key_node, yaml.ScalarNode):
+        return False
+    if isinstance(key, str):
+        return bool(key_node.value == key)
+    return bool(key_node.value == str(key) or (isinstance(key, bool) and key_node.value in ("true", "yes")))
+
+
+def locate(root: yaml.Node, path: tuple[Any, ...]) -> NodeSpan:
+    """Resolve a path to the position of its node; for a missing key, the nearest existing parent.
+
+    A mapping entry is reported at its key (``privileged: true`` points at ``privileged``), a sequence item
+    at the item itself, and the end is the end of the value.
+    """
+    node = root
+    anchor: yaml.Node = root  # what the position points at: a key node or the item node
+    matched = 0
+    for step in path:
+        found = None
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:  # the last duplicate wins, as in the data
+                if _key_matches(key_node, step):
+                    found = (key_node, value_node)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) and 0 <= step < len(node.value):
+            item = node.value[step]
+            found = (item, item)
+        if found is None:
+            break
+        anchor, node = found
+        matched += 1
+    start = anchor.start_mark
+    end = node.end_mark
+    return NodeSpan(start.line + 1, start.column + 1, end.line + 1, end.column + 1, matched)
