@@ -24,23 +24,56 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("-f", "--format", "output_format", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="Output format.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
-              help="Write the report to FILE instead of standard output.")
-@click.option("--fail-on", type=click.Choice(["error", "warning", "note"]),
-              help="Lowest severity that fails the run (default: error, or the config's fail-on).")
+@click.option(
+    "-f",
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write the report to FILE instead of standard output.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning", "note"]),
+    help="Lowest severity that fails the run (default: error, or the config's fail-on).",
+)
 @click.option("--profile", "profiles", multiple=True, help="Run only policies of this profile (repeatable).")
 @click.option("--policy", "enable", multiple=True, help="Run only this policy id or prefix (repeatable).")
-@click.option("--skip-policy", "disable", multiple=True, help="Do not run this policy id or prefix (repeatable).")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False),
-              help="Configuration file (default: .conformance.yaml found upward from the first path).")
-@click.option("--policy-dir", "policy_dirs", multiple=True, type=click.Path(file_okay=False),
-              help="Also load policies from this directory (repeatable).")
-@click.option("--trust-local-policies", is_flag=True,
-              help="Run Python policies that come from the scanned tree or its configuration.")
-@click.option("-j", "--jobs", type=click.IntRange(min=0), default=0,
-              help="Worker processes (0: one per CPU for large scans).")
+@click.option(
+    "--skip-policy", "disable", multiple=True, help="Do not run this policy id or prefix (repeatable)."
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    help="Configuration file (default: .conformance.yaml found upward from the first path).",
+)
+@click.option(
+    "--policy-dir",
+    "policy_dirs",
+    multiple=True,
+    type=click.Path(file_okay=False),
+    help="Also load policies from this directory (repeatable).",
+)
+@click.option(
+    "--trust-local-policies",
+    is_flag=True,
+    help="Run Python policies that come from the scanned tree or its configuration.",
+)
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=0),
+    default=0,
+    help="Worker processes (0: one per CPU for large scans).",
+)
 @click.option("--color/--no-color", default=None, help="Colour the text output (default: on a terminal).")
 def scan(**kwargs: object) -> None:
     """Scan PATHS (files, directories, or - for standard input) and report policy violations."""
@@ -58,8 +91,14 @@ def policies() -> None:
 @click.option("--profile", "profiles", multiple=True, help="Only policies of this profile.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Configuration file.")
 @click.option("--policy-dir", "policy_dirs", multiple=True, type=click.Path(file_okay=False))
-@click.option("-f", "--format", "output_format", type=click.Choice(["table", "json"]), default="table",
-              show_default=True)
+@click.option(
+    "-f",
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+)
 def list_policies(**kwargs: object) -> None:
     """Show every policy with its severity, profiles and title."""
     from conformance.commands.policies import run_list

@@ -70,8 +70,9 @@ class FileOutcome:
         self.resources += other.resources
 
 
-def error_finding(policy_id: str, message: str, location: Location, resource: ResourceId | None = None,
-                  path: str = "") -> Finding:
+def error_finding(
+    policy_id: str, message: str, location: Location, resource: ResourceId | None = None, path: str = ""
+) -> Finding:
     """A scan error (unreadable input, crashing policy): always severity error, makes the run exit 2."""
     fingerprint = make_fingerprint(policy_id, location.file, resource, path or message)
     return Finding(policy_id, "error", message, location, resource, path, fingerprint, is_error=True)
@@ -137,7 +138,9 @@ class FileScanner:
             return self.scan_file(item)
         except Exception as exc:
             message = f"internal error while scanning: {type(exc).__name__}: {exc}"
-            return FileOutcome(files=1, errors=[error_finding(INTERNAL_ERROR, message, Location(item.display))])
+            return FileOutcome(
+                files=1, errors=[error_finding(INTERNAL_ERROR, message, Location(item.display))]
+            )
 
     def scan_file(self, item: InputFile) -> FileOutcome:
         outcome = FileOutcome(files=1)
@@ -145,11 +148,13 @@ class FileScanner:
         try:
             size = os.stat(item.path).st_size
             if size > self.options.max_file_size:
-                outcome.errors.append(error_finding(
-                    PARSE_ERROR,
-                    f"file is {size} bytes, over the {self.options.max_file_size}-byte limit: not read",
-                    Location(display),
-                ))
+                outcome.errors.append(
+                    error_finding(
+                        PARSE_ERROR,
+                        f"file is {size} bytes, over the {self.options.max_file_size}-byte limit: not read",
+                        Location(display),
+                    )
+                )
                 return outcome
             with open(item.path, "rb") as handle:
                 raw = handle.read(self.options.max_file_size + 1)
@@ -163,7 +168,9 @@ class FileScanner:
         outcome = outcome or FileOutcome(files=1)
         text, problem, line = decode(raw)
         if text is None:
-            outcome.errors.append(error_finding(PARSE_ERROR, problem or "undecodable", Location(display, line)))
+            outcome.errors.append(
+                error_finding(PARSE_ERROR, problem or "undecodable", Location(display, line))
+            )
             return outcome
         loaded = yamlio.load(text)
         for issue in loaded.problems:
@@ -181,16 +188,28 @@ class FileScanner:
                 self._scan_object(document, base_path, data, display, outcome)
         return outcome
 
-    def _scan_object(self, document: yamlio.LoadedDocument, base_path: Path, data: Mapping[str, Any],
-                     display: str, outcome: FileOutcome) -> None:
+    def _scan_object(
+        self,
+        document: yamlio.LoadedDocument,
+        base_path: Path,
+        data: Mapping[str, Any],
+        display: str,
+        outcome: FileOutcome,
+    ) -> None:
         shape = k8s.shape_problems(data)
         if shape:
             rid = _loose_id(data)
             for path, message in shape:
                 location = self._locate(document, (*base_path, *path), display)
-                outcome.errors.append(error_finding(
-                    INVALID_OBJECT, f"invalid {data.get('kind')}: {message}", location, rid,
-                    _path_label(data, path)))
+                outcome.errors.append(
+                    error_finding(
+                        INVALID_OBJECT,
+                        f"invalid {data.get('kind')}: {message}",
+                        location,
+                        rid,
+                        _path_label(data, path),
+                    )
+                )
             return
         resource = k8s.make_resource(data, display, document.index, base_path)
         outcome.resources += 1
@@ -199,44 +218,84 @@ class FileScanner:
         for policy in self.scope_policies:
             self._record_facts(policy, resource, document, display, outcome)
 
-    def _run(self, policy: Policy, resource: k8s.Resource, document: yamlio.LoadedDocument, display: str,
-             outcome: FileOutcome) -> None:
+    def _run(
+        self,
+        policy: Policy,
+        resource: k8s.Resource,
+        document: yamlio.LoadedDocument,
+        display: str,
+        outcome: FileOutcome,
+    ) -> None:
         try:
             violations = list(policy.check(resource, CheckContext(policy.options)))
         except Exception as exc:  # a faulty policy must not stop the scan
             location = self._locate(document, resource.base_path, display)
-            outcome.errors.append(error_finding(
-                POLICY_ERROR, f"policy {policy.id} failed on {resource.id}: {type(exc).__name__}: {exc}",
-                location, resource.id, policy.id))
+            outcome.errors.append(
+                error_finding(
+                    POLICY_ERROR,
+                    f"policy {policy.id} failed on {resource.id}: {type(exc).__name__}: {exc}",
+                    location,
+                    resource.id,
+                    policy.id,
+                )
+            )
             return
         for violation in violations:
             finding = self._finding(policy, resource, document, violation, display)
             (outcome.errors if finding.is_error else outcome.findings).append(finding)
 
-    def _finding(self, policy: Policy, resource: k8s.Resource, document: yamlio.LoadedDocument,
-                 violation: Any, display: str) -> Finding:
+    def _finding(
+        self,
+        policy: Policy,
+        resource: k8s.Resource,
+        document: yamlio.LoadedDocument,
+        violation: Any,
+        display: str,
+    ) -> Finding:
         if not _well_formed(violation):
             location = self._locate(document, resource.base_path, display)
-            return error_finding(POLICY_ERROR, f"policy {policy.id} yielded a malformed violation: "
-                                 f"{violation!r:.200}", location, resource.id, policy.id)
+            return error_finding(
+                POLICY_ERROR,
+                f"policy {policy.id} yielded a malformed violation: {violation!r:.200}",
+                location,
+                resource.id,
+                policy.id,
+            )
         path = tuple(violation.path)
         location = self._locate(document, (*resource.base_path, *path), display)
         label = _path_label(resource.data, path)
         return Finding(
-            policy.id, policy.info.severity, violation.message, location, resource.id, label,
+            policy.id,
+            policy.info.severity,
+            violation.message,
+            location,
+            resource.id,
+            label,
             make_fingerprint(policy.id, display, resource.id, label),
         )
 
-    def _record_facts(self, policy: Policy, resource: k8s.Resource, document: yamlio.LoadedDocument,
-                      display: str, outcome: FileOutcome) -> None:
+    def _record_facts(
+        self,
+        policy: Policy,
+        resource: k8s.Resource,
+        document: yamlio.LoadedDocument,
+        display: str,
+        outcome: FileOutcome,
+    ) -> None:
         assert policy.facts is not None
         try:
             facts = policy.facts(resource)
         except Exception as exc:
             location = self._locate(document, resource.base_path, display)
-            outcome.errors.append(error_finding(
-                POLICY_ERROR, f"policy {policy.id} failed on {resource.id}: {type(exc).__name__}: {exc}",
-                location, resource.id, policy.id))
+            outcome.errors.append(
+                error_finding(
+                    POLICY_ERROR,
+                    f"policy {policy.id} failed on {resource.id}: {type(exc).__name__}: {exc}",
+                    location,
+                    resource.id,
+                    policy.id,
+                )
+            )
             return
         if facts is None:
             return
@@ -246,8 +305,9 @@ class FileScanner:
                 span = yamlio.locate(document.node, (*resource.base_path, *path))
                 if span.matched == len(resource.base_path) + len(path):
                     locations[path] = _location(display, span)
-        entry = ScopeEntry(resource.id, display, resource.document_index, dict(resource.labels), facts,
-                           locations)
+        entry = ScopeEntry(
+            resource.id, display, resource.document_index, dict(resource.labels), facts, locations
+        )
         outcome.scope.setdefault(policy.id, []).append(entry)
 
     @staticmethod
@@ -272,8 +332,12 @@ def _loose_id(data: Mapping[str, Any]) -> ResourceId:
     metadata = data.get("metadata")
     name = metadata.get("name") if isinstance(metadata, Mapping) else None
     namespace = metadata.get("namespace") if isinstance(metadata, Mapping) else None
-    return ResourceId(str(data.get("kind")), str(name or ""), namespace if isinstance(namespace, str) else None,
-                      str(data.get("apiVersion")))
+    return ResourceId(
+        str(data.get("kind")),
+        str(name or ""),
+        namespace if isinstance(namespace, str) else None,
+        str(data.get("apiVersion")),
+    )
 
 
 def run_scope_policies(policies: Iterable[Policy], scope: Mapping[str, list[ScopeEntry]]) -> FileOutcome:
@@ -289,21 +353,41 @@ def run_scope_policies(policies: Iterable[Policy], scope: Mapping[str, list[Scop
             try:
                 violations = list(policy.check(subject, ctx))
             except Exception as exc:
-                outcome.errors.append(error_finding(
-                    POLICY_ERROR, f"policy {policy.id} failed on {subject.resource}: {type(exc).__name__}: {exc}",
-                    subject.locate(()), subject.resource, policy.id))
+                outcome.errors.append(
+                    error_finding(
+                        POLICY_ERROR,
+                        f"policy {policy.id} failed on {subject.resource}: {type(exc).__name__}: {exc}",
+                        subject.locate(()),
+                        subject.resource,
+                        policy.id,
+                    )
+                )
                 continue
             for violation in violations:
                 if not _well_formed(violation):
-                    outcome.errors.append(error_finding(
-                        POLICY_ERROR, f"policy {policy.id} yielded a malformed violation: {violation!r:.200}",
-                        subject.locate(()), subject.resource, policy.id))
+                    outcome.errors.append(
+                        error_finding(
+                            POLICY_ERROR,
+                            f"policy {policy.id} yielded a malformed violation: {violation!r:.200}",
+                            subject.locate(()),
+                            subject.resource,
+                            policy.id,
+                        )
+                    )
                     continue
                 path = tuple(violation.path)
                 label = ".".join(str(p) for p in path)
-                outcome.findings.append(Finding(
-                    policy.id, policy.info.severity, violation.message, subject.locate(path), subject.resource,
-                    label, make_fingerprint(policy.id, subject.file, subject.resource, label)))
+                outcome.findings.append(
+                    Finding(
+                        policy.id,
+                        policy.info.severity,
+                        violation.message,
+                        subject.locate(path),
+                        subject.resource,
+                        label,
+                        make_fingerprint(policy.id, subject.file, subject.resource, label),
+                    )
+                )
     return outcome
 
 

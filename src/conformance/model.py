@@ -21,8 +21,15 @@ POLICY_ERROR = "conformance/policy-error"
 DUPLICATE_KEY = "conformance/duplicate-key"
 UNTRUSTED_POLICY = "conformance/untrusted-policy"
 INTERNAL_ERROR = "conformance/internal-error"
-RESERVED_IDS = (PARSE_ERROR, READ_ERROR, INVALID_OBJECT, POLICY_ERROR, DUPLICATE_KEY, UNTRUSTED_POLICY,
-                INTERNAL_ERROR)
+RESERVED_IDS = (
+    PARSE_ERROR,
+    READ_ERROR,
+    INVALID_OBJECT,
+    POLICY_ERROR,
+    DUPLICATE_KEY,
+    UNTRUSTED_POLICY,
+    INTERNAL_ERROR,
+)
 
 
 @dataclass(frozen=True)

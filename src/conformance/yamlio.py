@@ -98,14 +98,16 @@ def _construct_untagged(loader: yaml.BaseLoader, suffix: str, node: yaml.Node) -
 
 
 def _reject_python_tag(loader: yaml.BaseLoader, suffix: str, node: yaml.Node) -> Any:
-    raise _UntrustedTag(None, None, f"tag !!python/{suffix} is not allowed in untrusted YAML", node.start_mark)
+    raise _UntrustedTag(
+        None, None, f"tag !!python/{suffix} is not allowed in untrusted YAML", node.start_mark
+    )
 
 
 _Loader11.add_constructor("tag:yaml.org,2002:timestamp", _construct_as_string)
 _Loader11.add_multi_constructor("!", _construct_untagged)
 _Loader11.add_multi_constructor("tag:yaml.org,2002:python/", _reject_python_tag)
 
-_DEEP_FLOW = re.compile(r"[^\n]{%d}" % MAX_DEPTH)
+_DEEP_FLOW = re.compile(r"[^\n]{" + str(MAX_DEPTH) + "}")
 
 
 def _may_be_too_deep(text: str) -> bool:
@@ -126,9 +128,7 @@ def _depth_problem(text: str) -> Problem | None:
                 depth += 1
                 if depth > MAX_DEPTH:
                     mark = event.start_mark
-                    return Problem(
-                        f"nesting deeper than {MAX_DEPTH} levels", mark.line + 1, mark.column + 1
-                    )
+                    return Problem(f"nesting deeper than {MAX_DEPTH} levels", mark.line + 1, mark.column + 1)
             elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
                 depth -= 1
     except yaml.YAMLError:
@@ -209,9 +209,7 @@ def load(text: str) -> LoadResult:
             node = loader.get_node()
             if len(documents) >= MAX_DOCUMENTS:
                 mark = node.start_mark
-                problems.append(
-                    Problem(f"more than {MAX_DOCUMENTS} documents in one file", mark.line + 1, 1)
-                )
+                problems.append(Problem(f"more than {MAX_DOCUMENTS} documents in one file", mark.line + 1, 1))
                 break
             if check_aliases:
                 alias_problem = _alias_problem(node)

@@ -29,7 +29,9 @@ def _import_file(path: FsPath) -> ModuleType:
         spec.loader.exec_module(module)
     except Exception as exc:
         sys.modules.pop(name, None)
-        raise PolicyDefinitionError(f"{path}: importing the policy failed: {type(exc).__name__}: {exc}") from None
+        raise PolicyDefinitionError(
+            f"{path}: importing the policy failed: {type(exc).__name__}: {exc}"
+        ) from None
     return module
 
 
@@ -55,9 +57,9 @@ def definition_from_module(module: ModuleType, source: str) -> PolicyDefinition:
     if not callable(check):
         raise PolicyDefinitionError(f"{source}: field check: a check(target, ctx) function is required")
     kinds = getattr(module, "KINDS", None)
-    if kinds is not None and not (isinstance(kinds, (list, tuple, frozenset, set)) and all(
-        isinstance(k, str) for k in kinds
-    )):
+    if kinds is not None and not (
+        isinstance(kinds, (list, tuple, frozenset, set)) and all(isinstance(k, str) for k in kinds)
+    ):
         raise PolicyDefinitionError(f"{source}: field KINDS: must be a sequence of kind names or None")
     options = getattr(module, "OPTIONS", {})
     if not isinstance(options, Mapping) or not all(

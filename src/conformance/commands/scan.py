@@ -61,9 +61,18 @@ def _untrusted_findings(catalog: Catalog) -> list[Finding]:
     findings = []
     for found in catalog.untrusted:
         display = os.path.relpath(found.path) if not str(found.path).startswith("..") else str(found.path)
-        message = "Python policy not run: it comes from the scanned tree; pass --trust-local-policies to run it"
-        findings.append(Finding(UNTRUSTED_POLICY, "warning", message, Location(display.replace(os.sep, "/")),
-                                fingerprint=make_fingerprint(UNTRUSTED_POLICY, display, None, "")))
+        message = (
+            "Python policy not run: it comes from the scanned tree; pass --trust-local-policies to run it"
+        )
+        findings.append(
+            Finding(
+                UNTRUSTED_POLICY,
+                "warning",
+                message,
+                Location(display.replace(os.sep, "/")),
+                fingerprint=make_fingerprint(UNTRUSTED_POLICY, display, None, ""),
+            )
+        )
     return findings
 
 
@@ -130,8 +139,14 @@ def run_scan(
     input_errors = [error_finding(READ_ERROR, p.message, Location(p.display)) for p in problems]
     stdin = sys.stdin.buffer.read() if "-" in paths else None
     options = ScanOptions(fail_on=fail_on or config.fail_on, max_file_size=config.max_file_size, jobs=jobs)
-    result = scan(files, policies, options, stdin=stdin, extra_errors=input_errors,
-                  extra_findings=_untrusted_findings(catalog))
+    result = scan(
+        files,
+        policies,
+        options,
+        stdin=stdin,
+        extra_errors=input_errors,
+        extra_findings=_untrusted_findings(catalog),
+    )
     assert STDIN_DISPLAY
     write_report(result, output_format, output, _use_color(color, output))
     if output is not None and output_format != "text":

@@ -175,9 +175,7 @@ def pod_labels(resource: Resource) -> Mapping[str, Any]:
     return labels if isinstance(labels, Mapping) else {}
 
 
-def containers(
-    resource: Resource, types: tuple[str, ...] = CONTAINER_TYPES
-) -> Iterator[Container]:
+def containers(resource: Resource, types: tuple[str, ...] = CONTAINER_TYPES) -> Iterator[Container]:
     """Each container of the pod spec, of the given types, with pod securityContext defaults applied."""
     spec_path = POD_SPEC_PATHS.get(resource.kind)
     spec = pod_spec(resource)
@@ -257,7 +255,7 @@ def shape_problems(data: Mapping[str, Any]) -> list[tuple[Path, str]]:
         _expect(problems, data, (*template_metadata, "labels"), Mapping, "a mapping")
     _expect(problems, data, (*spec_path, "securityContext"), Mapping, "a mapping")
     volumes = _expect(problems, data, (*spec_path, "volumes"), list, "a list")
-    for i, volume in enumerate(volumes or ()):
+    for i, _volume in enumerate(volumes or ()):
         _expect(problems, data, (*spec_path, "volumes", i), Mapping, "a mapping")
     for container_type in CONTAINER_TYPES:
         items = _expect(problems, data, (*spec_path, container_type), list, "a list")
