@@ -6,11 +6,29 @@ Only click is imported at start-up; each command imports what it needs when it r
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 
 import click
 
 from conformance import __version__
 from conformance.errors import EXIT_ERROR, EXIT_INTERRUPTED, ConformanceError
+
+
+class ConformanceClickError(click.ClickException):
+    """Our errors as click shows them: ``conformance: error: ...`` and exit code 2."""
+
+    exit_code = EXIT_ERROR
+
+    def show(self, file: object = None) -> None:
+        click.echo(f"conformance: error: {self.message}", err=True)
+
+
+def _run(command: Callable[..., int], *args: object, **kwargs: object) -> None:
+    try:
+        code = command(*args, **kwargs)
+    except ConformanceError as exc:
+        raise ConformanceClickError(str(exc)) from None
+    sys.exit(code)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -79,7 +97,7 @@ def scan(**kwargs: object) -> None:
     """Scan PATHS (files, directories, or - for standard input) and report policy violations."""
     from conformance.commands.scan import run_scan
 
-    sys.exit(run_scan(**kwargs))  # type: ignore[arg-type]
+    _run(run_scan, **kwargs)
 
 
 @cli.group()
@@ -103,7 +121,7 @@ def list_policies(**kwargs: object) -> None:
     """Show every policy with its severity, profiles and title."""
     from conformance.commands.policies import run_list
 
-    sys.exit(run_list(**kwargs))  # type: ignore[arg-type]
+    _run(run_list, **kwargs)
 
 
 @policies.command("explain")
@@ -113,7 +131,7 @@ def explain_policy(policy_id: str, policy_dirs: tuple[str, ...]) -> None:
     """Print a policy's documentation, fix advice and an example."""
     from conformance.commands.policies import run_explain
 
-    sys.exit(run_explain(policy_id, policy_dirs))
+    _run(run_explain, policy_id, policy_dirs)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -131,8 +149,5 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         click.echo("conformance: interrupted", err=True)
         sys.exit(EXIT_INTERRUPTED)
-    except ConformanceError as exc:
-        click.echo(f"conformance: error: {exc}", err=True)
-        sys.exit(EXIT_ERROR)
     except BrokenPipeError:
         sys.exit(EXIT_ERROR)

@@ -107,6 +107,8 @@ _Loader11.add_constructor("tag:yaml.org,2002:timestamp", _construct_as_string)
 _Loader11.add_multi_constructor("!", _construct_untagged)
 _Loader11.add_multi_constructor("tag:yaml.org,2002:python/", _reject_python_tag)
 
+_ANCHOR = re.compile(r"(?:^|[\s\[{,:-])&[^\s\[\]{},]")
+"""An anchor token; without one a document cannot contain aliases worth checking."""
 _DEEP_FLOW = re.compile(r"[^\n]{" + str(MAX_DEPTH) + "}")
 
 
@@ -199,7 +201,7 @@ def load(text: str) -> LoadResult:
         deep = _depth_problem(text)
         if deep is not None:
             return LoadResult((), (deep,))
-    check_aliases = "*" in text
+    check_aliases = "*" in text and _ANCHOR.search(text) is not None
     documents: list[LoadedDocument] = []
     problems: list[Problem] = []
     loader = _Loader11(text)

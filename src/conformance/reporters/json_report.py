@@ -29,5 +29,9 @@ def to_document(result: ScanResult) -> dict[str, Any]:
 
 
 def render(result: ScanResult, stream: IO[str], color: bool = False) -> None:
-    json.dump(to_document(result), stream, indent=2, sort_keys=False)
+    document = to_document(result)
+    if len(result.findings) + len(result.errors) <= 200:
+        json.dump(document, stream, indent=2)
+    else:  # the C encoder only runs without indentation: large reports stay fast
+        json.dump(document, stream, separators=(",", ":"))
     stream.write("\n")

@@ -77,6 +77,18 @@ class Container:
     inherited: frozenset[str] = frozenset()
     """securityContext fields whose effective value comes from the pod."""
     pod_spec_path: Path = ()
+    """Path of the pod spec inside the resource, where inherited securityContext fields are written."""
+
+    @property
+    def label(self) -> str:
+        """How messages name it: ``container 'web'``, ``init container 'x'``, ``sidecar container 'proxy'``."""
+        if self.container_type == "ephemeralContainers":
+            kind = "ephemeral container"
+        elif self.container_type == "initContainers":
+            kind = "sidecar container" if self.data.get("restartPolicy") == "Always" else "init container"
+        else:
+            kind = "container"
+        return f"{kind} '{self.name}'"
 
     def source_path(self, sub_path: Path) -> Path:
         """Map a path inside :attr:`data` to where the value is written in the resource."""
@@ -204,7 +216,7 @@ def containers(resource: Resource, types: tuple[str, ...] = CONTAINER_TYPES) -> 
                 path=(*spec_path, container_type, index),
                 data=data,
                 inherited=inherited,
-                pod_spec_path=(*spec_path, "securityContext"),
+                pod_spec_path=spec_path,
             )
 
 

@@ -1,0 +1,166 @@
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from conformance.catalog.python_policy import load_python_policy
+from conformance.engine import ScanOptions, scan
+from conformance.inputs import InputFile
+from conformance.model import INVALID_OBJECT, PARSE_ERROR, POLICY_ERROR
+
+DEPLOYMENT = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {name}
+  namespace: shop
+spec:
+  replicas: {replicas}
+  template:
+    metadata:
+      labels: {{app: {name}}}
+    spec:
+      containers:
+      - name: app
+        image: shop/{name}:1.0
+"""
+
+POLICIES = {
+    "replicas.py": '''
+from conformance.model import Violation
+ID = "t/replicas"
+TITLE = "replicas"
+SEVERITY = "error"
+KINDS = ("Deployment",)
+def check(resource, ctx):
+    if resource.data["spec"].get("replicas", 1) < 2:
+        yield Violation("too few replicas", ("spec", "replicas"))
+''',
+    "crashy.py": '''
+ID = "t/crashy"
+TITLE = "crashes on one name"
+SEVERITY = "error"
+def check(resource, ctx):
+    if resource.name == "boom":
+        raise RuntimeError("kaput")
+    return ()
+''',
+    "malformed.py": '''
+ID = "t/malformed"
+TITLE = "yields garbage on one name"
+SEVERITY = "error"
+def check(resource, ctx):
+    if resource.name == "odd":
+        yield "not a violation"
+''',
+    "pairs.py": '''
+from conformance.model import Violation
+ID = "t/pairs"
+TITLE = "every Deployment needs a Service with the same name"
+SEVERITY = "warning"
+SCOPE = True
+KINDS = ("Deployment",)
+LOCATE = [("metadata", "name")]
+def facts(resource):
+    return resource.kind if resource.kind in ("Deployment", "Service") else None
+def check(subject, ctx):
+    if not any(e.kind == "Service" and e.name == subject.name for e in ctx.scope.same_namespace(subject.namespace)):
+        yield Violation("no service", ("metadata", "name"))
+''',
+}
+
+
+def policies(tmp_path: Path, *names: str):
+    built = []
+    for name in names:
+        path = tmp_path / "pol" / name
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(textwrap.dedent(POLICIES[name]))
+        built.append(load_python_policy(path).build({}, load_python_policy(path).info.severity))
+    return built
+
+
+def write(tmp_path: Path, name: str, text: str) -> InputFile:
+    path = tmp_path / name
+    path.write_text(text)
+    return InputFile(str(path), name)
+
+
+def test_findings_carry_exact_location_resource_and_path(tmp_path: Path) -> None:
+    files = [write(tmp_path, "a.yaml", DEPLOYMENT.format(name="web", replicas=1))]
+    result = scan(files, policies(tmp_path, "replicas.py"), ScanOptions(jobs=1))
+    (finding,) = result.findings
+    assert (finding.location.file, finding.location.line, finding.location.column) == ("a.yaml", 7, 3)
+    assert str(finding.resource) == "Deployment/shop/web"
+    assert finding.path == "spec.replicas"
+    assert result.exit_code == 1
+
+
+def test_fingerprint_ignores_lines_but_not_file(tmp_path: Path) -> None:
+    text = DEPLOYMENT.format(name="web", replicas=1)
+    first = scan([write(tmp_path, "a.yaml", text)], policies(tmp_path, "replicas.py"), ScanOptions(jobs=1))
+    moved = scan(
+        [write(tmp_path, "a.yaml", "# comment\n\n" + text)], policies(tmp_path, "replicas.py"), ScanOptions(jobs=1)
+    )
+    other = scan([write(tmp_path, "b.yaml", text)], policies(tmp_path, "replicas.py"), ScanOptions(jobs=1))
+    assert moved.findings[0].location.line == first.findings[0].location.line + 2
+    assert moved.findings[0].fingerprint == first.findings[0].fingerprint
+    assert other.findings[0].fingerprint != first.findings[0].fingerprint
+
+
+def test_a_crashing_or_malformed_policy_is_isolated(tmp_path: Path) -> None:
+    text = "---\n".join(DEPLOYMENT.format(name=n, replicas=1) for n in ("boom", "odd", "fine"))
+    files = [write(tmp_path, "a.yaml", text)]
+    result = scan(files, policies(tmp_path, "replicas.py", "crashy.py", "malformed.py"), ScanOptions(jobs=1))
+    assert len(result.findings) == 3  # t/replicas still ran on every resource
+    messages = sorted(e.message for e in result.errors)
+    assert len(messages) == 2
+    assert all(e.policy_id == POLICY_ERROR for e in result.errors)
+    assert "policy t/crashy failed on Deployment/shop/boom: RuntimeError: kaput" in messages
+    assert messages[1].startswith("policy t/malformed yielded a malformed violation")
+    assert result.exit_code == 2
+
+
+def test_bad_files_do_not_lose_other_findings(tmp_path: Path) -> None:
+    files = [
+        write(tmp_path, "bad.yaml", "a: [\n"),
+        write(tmp_path, "shape.yaml", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers: {a: 1}\n"),
+        write(tmp_path, "good.yaml", DEPLOYMENT.format(name="web", replicas=1)),
+    ]
+    (tmp_path / "binary.yaml").write_bytes(b"a: \xff\xfe\n")
+    files.append(InputFile(str(tmp_path / "binary.yaml"), "binary.yaml"))
+    result = scan(files, policies(tmp_path, "replicas.py"), ScanOptions(jobs=1))
+    assert [(f.location.file, f.location.line) for f in result.findings] == [("good.yaml", 7)]
+    errors = {(e.policy_id, e.location.file, e.location.line) for e in result.errors}
+    assert errors == {
+        (PARSE_ERROR, "bad.yaml", 2),
+        (INVALID_OBJECT, "shape.yaml", 6),
+        (PARSE_ERROR, "binary.yaml", 1),
+    }
+    assert result.exit_code == 2
+
+
+def test_file_over_the_size_limit_is_not_read(tmp_path: Path) -> None:
+    files = [write(tmp_path, "big.yaml", "a: " + "x" * 2000 + "\n")]
+    result = scan(files, (), ScanOptions(jobs=1, max_file_size=1000))
+    assert "over the 1000-byte limit" in result.errors[0].message
+
+
+def test_parallel_scan_matches_serial_and_scope_spans_files(tmp_path: Path) -> None:
+    files = [write(tmp_path, f"d{i}.yaml", DEPLOYMENT.format(name=f"app{i}", replicas=i % 3)) for i in range(70)]
+    service = "apiVersion: v1\nkind: Service\nmetadata:\n  name: app{i}\n  namespace: shop\n"
+    files += [write(tmp_path, f"s{i}.yaml", service.format(i=i)) for i in range(0, 70, 2)]
+    chosen = policies(tmp_path, "replicas.py", "pairs.py")
+    serial = scan(files, chosen, ScanOptions(jobs=1))
+    parallel = scan(files, chosen, ScanOptions(jobs=2))
+    assert serial.findings == parallel.findings
+    pairs = [f for f in serial.findings if f.policy_id == "t/pairs"]
+    assert len(pairs) == 35
+    assert {(f.location.line, f.location.column) for f in pairs} == {(4, 3)}
+    assert serial.stats.files == parallel.stats.files == 105
+
+
+def test_stdin_is_scanned(tmp_path: Path) -> None:
+    data = DEPLOYMENT.format(name="web", replicas=1).encode()
+    result = scan([], policies(tmp_path, "replicas.py"), ScanOptions(), stdin=data)
+    assert [(f.location.file, f.location.line) for f in result.findings] == [("<stdin>", 7)]
