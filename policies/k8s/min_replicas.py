@@ -26,7 +26,8 @@ from typing import Any
 
 from conformance.catalog.policy import CheckContext, ScopeEntry
 from conformance.model import Violation
-from conformance.targets.kubernetes import Resource, get_path
+from conformance.targets.autoscaling import HPA, as_integer, autoscalers_of, hpa_facts
+from conformance.targets.kubernetes import Resource
 
 ID = "k8s/min-replicas"
 TITLE = "Deployments and StatefulSets should run at least two replicas"
@@ -57,51 +58,24 @@ OPTIONS = {
 SCOPE = True
 LOCATE = (("spec", "replicas"), ("spec",))
 
-HPA = "HorizontalPodAutoscaler"
-
-
-def _integer(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
 
 def facts(resource: Resource) -> dict[str, Any] | None:
     spec = resource.data.get("spec")
     spec = spec if isinstance(spec, Mapping) else {}
     if resource.kind in KINDS:
         return {"replicas": spec.get("replicas")}
-    if resource.kind == HPA:
-        target = get_path(spec, ("scaleTargetRef",))
-        if not isinstance(target, Mapping):
-            return None
-        minimum = _integer(spec.get("minReplicas"))
-        return {
-            "kind": str(target.get("kind", "")),
-            "name": str(target.get("name", "")),
-            "min": 1 if minimum is None else minimum,
-        }
-    return None
-
-
-def autoscalers(subject: ScopeEntry, ctx: CheckContext) -> list[ScopeEntry]:
-    """The HorizontalPodAutoscalers of the scope that target the subject."""
-    if ctx.scope is None:
-        return []
-    return [
-        entry
-        for entry in ctx.scope.same_namespace(subject.namespace)
-        if entry.kind == HPA and entry.facts["kind"] == subject.kind and entry.facts["name"] == subject.name
-    ]
+    return hpa_facts(resource)
 
 
 def check(subject: ScopeEntry, ctx: CheckContext) -> Iterator[Violation]:
     minimum = int(ctx.options["min-replicas"])
     raw = subject.facts["replicas"]
-    replicas = 1 if raw is None else _integer(raw)
+    replicas = 1 if raw is None else as_integer(raw)
     if replicas is None or replicas == 0:
         return  # not a number (the API server refuses it), or parked at zero on purpose
     if replicas >= minimum:
         return
-    managing = autoscalers(subject, ctx)
+    managing = autoscalers_of(subject, ctx.scope) if ctx.scope is not None else []
     if any(entry.facts["min"] >= minimum for entry in managing):
         return
     count = "1 replica (spec.replicas is not set)" if raw is None else _replicas(replicas)

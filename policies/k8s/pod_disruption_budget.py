@@ -28,7 +28,8 @@ from typing import Any
 
 from conformance.catalog.policy import CheckContext, Scope, ScopeEntry
 from conformance.model import Violation
-from conformance.targets.kubernetes import Resource, get_path, pod_labels
+from conformance.targets.autoscaling import HPA, as_integer, autoscalers_of, hpa_facts
+from conformance.targets.kubernetes import Resource, pod_labels
 from conformance.targets.selectors import label_selector_matches, normalize_labels, selects_everything
 
 ID = "k8s/pod-disruption-budget"
@@ -56,14 +57,9 @@ KINDS = ("Deployment", "StatefulSet")
 SCOPE = True
 LOCATE = (("metadata", "name"),)
 
-HPA = "HorizontalPodAutoscaler"
 PDB = "PodDisruptionBudget"
 REPLICATED = 2
 """Workloads that run at least this many replicas need a budget."""
-
-
-def _integer(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def facts(resource: Resource) -> dict[str, Any] | None:
@@ -71,19 +67,11 @@ def facts(resource: Resource) -> dict[str, Any] | None:
     spec = spec if isinstance(spec, Mapping) else {}
     if resource.kind in KINDS:
         return {
-            "replicas": _integer(spec.get("replicas")),
+            "replicas": as_integer(spec.get("replicas")),
             "pod_labels": normalize_labels(pod_labels(resource)),
         }
     if resource.kind == HPA:
-        target = get_path(spec, ("scaleTargetRef",))
-        if not isinstance(target, Mapping):
-            return None
-        minimum = _integer(spec.get("minReplicas"))
-        return {
-            "kind": str(target.get("kind", "")),
-            "name": str(target.get("name", "")),
-            "min": 1 if minimum is None else minimum,
-        }
+        return hpa_facts(resource)
     if resource.kind == PDB:
         # policy/v1beta1 (removed in Kubernetes 1.25) read an empty selector as "no pods".
         return {"selector": spec.get("selector"), "v1beta1": resource.api_version == "policy/v1beta1"}
@@ -94,13 +82,15 @@ def _replica_floor(subject: ScopeEntry, scope: Scope) -> tuple[int, str]:
     """The fewest replicas the subject runs, and where that number comes from (for the message)."""
     replicas = subject.facts["replicas"]
     floor, reason = (1, "") if replicas is None else (replicas, f"{replicas} replicas")
-    for entry in scope.same_namespace(subject.namespace):
-        if entry.kind != HPA or (entry.facts["kind"], entry.facts["name"]) != (subject.kind, subject.name):
-            continue
+    for entry in autoscalers_of(subject, scope):
         if entry.facts["min"] > floor:
             floor = entry.facts["min"]
             reason = f"at least {floor} replicas ({HPA} '{entry.name}')"
     return floor, reason
+
+
+def _budget(entry: ScopeEntry) -> tuple[str, ...]:
+    return (PDB,) if entry.kind == PDB else ()
 
 
 def _covers(budget: ScopeEntry, labels: Mapping[str, str]) -> bool:
@@ -117,8 +107,8 @@ def check(subject: ScopeEntry, ctx: CheckContext) -> Iterator[Violation]:
     if floor < REPLICATED:
         return
     labels = subject.facts["pod_labels"]
-    for entry in ctx.scope.same_namespace(subject.namespace):
-        if entry.kind == PDB and _covers(entry, labels):
+    for entry in ctx.scope.lookup("budgets", _budget, PDB, subject.namespace):
+        if _covers(entry, labels):
             return
     yield Violation(
         f"the workload runs {reason} but no {PDB} in its namespace selects its pods",

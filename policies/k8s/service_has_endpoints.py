@@ -21,7 +21,7 @@ The finding points at `spec.selector`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from conformance.catalog.policy import CheckContext, ScopeEntry
@@ -84,13 +84,19 @@ def facts(resource: Resource) -> dict[str, Any] | None:
     return None if labels is None else {"pod_labels": normalize_labels(labels)}
 
 
+def _label_pairs(entry: ScopeEntry) -> Iterable[tuple[str, str]]:
+    labels = entry.facts.get("pod_labels")
+    return labels.items() if labels else ()
+
+
 def check(subject: ScopeEntry, ctx: CheckContext) -> Iterator[Violation]:
     selector = subject.facts.get("selector")  # None for a Service of another API group (Knative)
     if not selector or subject.facts["type"] == "ExternalName" or ctx.scope is None:
         return
-    for entry in ctx.scope.same_namespace(subject.namespace):
-        labels = entry.facts.get("pod_labels")
-        if labels is not None and map_matches(selector, labels):
+    # Look up pods through the selector's rarest label: linear in the scan, not in every pair of resources.
+    rarest = min(selector.items(), key=lambda pair: ctx.scope.count("pod-labels", _label_pairs, pair))
+    for entry in ctx.scope.lookup("pod-labels", _label_pairs, rarest, subject.namespace):
+        if map_matches(selector, entry.facts["pod_labels"]):
             return
     wanted = ",".join(f"{key}={value}" for key, value in sorted(selector.items()))
     yield Violation(

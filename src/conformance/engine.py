@@ -79,7 +79,7 @@ def error_finding(
 
 
 def decode(raw: bytes) -> tuple[str | None, str | None, int]:
-    """Text of a manifest (UTF-8, or UTF-16/32 with a BOM), or an error message and the failing line."""
+    """Text of a manifest (UTF-8, or UTF-16 with a BOM), or an error message and the failing line."""
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):

@@ -34,7 +34,7 @@ def display_path(path: str, base: str) -> str:
         relative = os.path.relpath(absolute, base)
     except ValueError:
         relative = absolute
-    if relative.startswith(".."):
+    if relative == os.pardir or relative.startswith(os.pardir + os.sep):
         relative = path
     relative = relative.replace(os.sep, "/")
     return relative[2:] if relative.startswith("./") else relative
@@ -55,7 +55,7 @@ class Excludes:
         if self._spec is None:
             return False
         relative = os.path.relpath(os.path.abspath(path), self.root).replace(os.sep, "/")
-        if relative.startswith(".."):
+        if relative == ".." or relative.startswith("../"):
             return False
         return bool(self._spec.match_file(relative + ("/" if is_dir else "")))
 

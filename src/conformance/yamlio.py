@@ -57,19 +57,24 @@ class _Loader11(_Loader):  # type: ignore[misc,valid-type]
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self.duplicates: list[Problem] = []
+        self._written: dict[int, list[yaml.Node]] = {}
+
+    def flatten_mapping(self, node: yaml.MappingNode) -> None:
+        # remember the keys as written before merge keys (<<) splice in the keys of other mappings
+        self._written.setdefault(id(node), [k for k, _ in node.value if k.tag != "tag:yaml.org,2002:merge"])
+        super().flatten_mapping(node)
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         mapping = super().construct_mapping(node, deep=deep)
         if len(mapping) != len(node.value):
-            self._record_duplicates(node)
+            self._record_duplicates(self._written.get(id(node), [k for k, _ in node.value]))
         return mapping
 
-    def _record_duplicates(self, node: yaml.MappingNode) -> None:
-        start, end = node.start_mark.index, node.end_mark.index
+    def _record_duplicates(self, written: list[yaml.Node]) -> None:
         seen: set[Any] = set()
-        for key_node, _ in node.value:
-            if not (start <= key_node.start_mark.index <= end) or not isinstance(key_node, yaml.ScalarNode):
-                continue  # merged in from an anchor elsewhere
+        for key_node in written:
+            if not isinstance(key_node, yaml.ScalarNode):
+                continue
             if key_node.value in seen:
                 mark = key_node.start_mark
                 self.duplicates.append(
@@ -98,9 +103,7 @@ def _construct_untagged(loader: yaml.BaseLoader, suffix: str, node: yaml.Node) -
 
 
 def _reject_python_tag(loader: yaml.BaseLoader, suffix: str, node: yaml.Node) -> Any:
-    raise _UntrustedTag(
-        None, None, f"tag !!python/{suffix} is not allowed in untrusted YAML", node.start_mark
-    )
+    raise _UntrustedTag(None, None, f"tag !!python/{suffix} is not allowed in untrusted YAML", node.start_mark)
 
 
 _Loader11.add_constructor("tag:yaml.org,2002:timestamp", _construct_as_string)
@@ -109,16 +112,30 @@ _Loader11.add_multi_constructor("tag:yaml.org,2002:python/", _reject_python_tag)
 
 _ANCHOR = re.compile(r"(?:^|[\s\[{,:-])&[^\s\[\]{},]")
 """An anchor token; without one a document cannot contain aliases worth checking."""
-_DEEP_FLOW = re.compile(r"[^\n]{" + str(MAX_DEPTH) + "}")
+_BLOCK_PREFIX = re.compile(r"^[ \t?-]*", re.MULTILINE)
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_BRACKET_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
 
 
 def _may_be_too_deep(text: str) -> bool:
-    """Cheap bound: nesting needs a bracket or at least one column of indentation per level."""
+    """A cheap upper bound on nesting, so the exact (slower) check runs only on suspicious files.
+
+    Each block level needs one more character of indentation or one more ``- ``/``? `` indicator at the start
+    of a line, and each flow level an open bracket, so block depth is bounded by the longest such line prefix
+    and flow depth by the bracket depth (brackets inside strings only make the bound looser).
+    """
     if len(text) < MAX_DEPTH:
         return False
-    if text.count("[") + text.count("{") >= MAX_DEPTH // 2:
+    block = max((len(m) for m in _BLOCK_PREFIX.findall(text)), default=0)
+    if block >= MAX_DEPTH:
         return True
-    return _DEEP_FLOW.search(text) is not None
+    flow = 0
+    if "[" in text or "{" in text:
+        depth = 0
+        for char in _NOT_BRACKET.sub("", text):
+            depth += _BRACKET_STEP[char]
+            flow = max(flow, depth)
+    return block + flow >= MAX_DEPTH
 
 
 def _depth_problem(text: str) -> Problem | None:
@@ -161,9 +178,7 @@ def _alias_problem(root: yaml.Node) -> Problem | None:
         for child in _children(node):
             if id(child) in on_stack:
                 mark = child.start_mark
-                return Problem(
-                    "recursive alias: the document refers to itself", mark.line + 1, mark.column + 1
-                )
+                return Problem("recursive alias: the document refers to itself", mark.line + 1, mark.column + 1)
             if id(child) not in expanded:
                 stack.append((child, False))
     total = expanded[id(root)]
@@ -186,7 +201,24 @@ def _children(node: yaml.Node) -> Iterator[yaml.Node]:
         yield from node.value
 
 
-def _problem_from_error(error: yaml.YAMLError) -> Problem:
+_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+
+
+def _reader_problem(error: yaml.reader.ReaderError, text: str) -> Problem:
+    # a reader error has no marks, only an offset: in bytes of UTF-8 for libyaml, in characters otherwise
+    if _Loader is yaml.SafeLoader:
+        prefix = text[: error.position]
+    else:
+        prefix = text.encode("utf-8")[: error.position].decode("utf-8", errors="replace")
+    lines = _LINE_BREAK.split(prefix)
+    character = error.character
+    shown = f"#x{character:04x}" if isinstance(character, int) else repr(character)
+    return Problem(f"invalid YAML: unacceptable character {shown}: {error.reason}", len(lines), len(lines[-1]) + 1)
+
+
+def _problem_from_error(error: yaml.YAMLError, text: str = "") -> Problem:
+    if isinstance(error, yaml.reader.ReaderError):
+        return _reader_problem(error, text)
     mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
     line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
     problem = getattr(error, "problem", None)
@@ -201,7 +233,7 @@ def load(text: str) -> LoadResult:
         deep = _depth_problem(text)
         if deep is not None:
             return LoadResult((), (deep,))
-    check_aliases = "*" in text and _ANCHOR.search(text) is not None
+    check_aliases = "*" in text and "&" in text and _ANCHOR.search(text) is not None
     documents: list[LoadedDocument] = []
     problems: list[Problem] = []
     loader = _Loader11(text)
@@ -223,7 +255,7 @@ def load(text: str) -> LoadResult:
             documents.append(LoadedDocument(index, data, node))
             index += 1
     except yaml.YAMLError as error:
-        problems.append(_problem_from_error(error))
+        problems.append(_problem_from_error(error, text))
     except RecursionError:
         problems.append(Problem(f"nesting deeper than {MAX_DEPTH} levels", 1, 1))
     finally:
@@ -249,7 +281,10 @@ def _key_matches(key_node: yaml.Node, key: Any) -> bool:
         return False
     if isinstance(key, str):
         return bool(key_node.value == key)
-    return bool(key_node.value == str(key) or (isinstance(key, bool) and key_node.value in ("true", "yes")))
+    if isinstance(key, bool):
+        words = ("yes", "true", "on") if key else ("no", "false", "off")
+        return key_node.tag == "tag:yaml.org,2002:bool" and key_node.value.lower() in words
+    return bool(key_node.value == str(key))
 
 
 def locate(root: yaml.Node, path: tuple[Any, ...]) -> NodeSpan:
