@@ -26,7 +26,7 @@ spec:
 """
 
 POLICIES = {
-    "replicas.py": '''
+    "replicas.py": """
 from conformance.model import Violation
 ID = "t/replicas"
 TITLE = "replicas"
@@ -35,8 +35,8 @@ KINDS = ("Deployment",)
 def check(resource, ctx):
     if resource.data["spec"].get("replicas", 1) < 2:
         yield Violation("too few replicas", ("spec", "replicas"))
-''',
-    "crashy.py": '''
+""",
+    "crashy.py": """
 ID = "t/crashy"
 TITLE = "crashes on one name"
 SEVERITY = "error"
@@ -44,16 +44,16 @@ def check(resource, ctx):
     if resource.name == "boom":
         raise RuntimeError("kaput")
     return ()
-''',
-    "malformed.py": '''
+""",
+    "malformed.py": """
 ID = "t/malformed"
 TITLE = "yields garbage on one name"
 SEVERITY = "error"
 def check(resource, ctx):
     if resource.name == "odd":
         yield "not a violation"
-''',
-    "pairs.py": '''
+""",
+    "pairs.py": """
 from conformance.model import Violation
 ID = "t/pairs"
 TITLE = "every Deployment needs a Service with the same name"
@@ -66,7 +66,7 @@ def facts(resource):
 def check(subject, ctx):
     if not any(e.kind == "Service" and e.name == subject.name for e in ctx.scope.same_namespace(subject.namespace)):
         yield Violation("no service", ("metadata", "name"))
-''',
+""",
 }
 
 
@@ -164,3 +164,67 @@ def test_stdin_is_scanned(tmp_path: Path) -> None:
     data = DEPLOYMENT.format(name="web", replicas=1).encode()
     result = scan([], policies(tmp_path, "replicas.py"), ScanOptions(), stdin=data)
     assert [(f.location.file, f.location.line) for f in result.findings] == [("<stdin>", 7)]
+
+
+def test_inherited_pod_value_gives_one_finding_per_container_with_distinct_fingerprints(
+    tmp_path: Path, builtin_definitions
+) -> None:
+    from conformance.catalog.select import configure
+
+    text = """\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: two
+spec:
+  securityContext:
+    runAsUser: 0
+  containers:
+  - name: a
+    image: a:1
+  - name: b
+    image: b:1
+"""
+    chosen = configure(builtin_definitions, enable=["k8s/run-as-non-root"])
+    result = scan([write(tmp_path, "pod.yaml", text)], chosen, ScanOptions(jobs=1))
+    assert [(f.location.line, f.location.column) for f in result.findings] == [(7, 5), (7, 5)]
+    assert sorted(f.message.split(" may run")[0] for f in result.findings) == ["container 'a'", "container 'b'"]
+    assert len({f.fingerprint for f in result.findings}) == 2
+
+
+def test_entry_point_policy_pack_is_discovered(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    pack = tmp_path / "site" / "acme_pack"
+    pack.mkdir(parents=True)
+    (pack / "__init__.py").write_text("")
+    (pack / "no_configmaps.py").write_text(
+        textwrap.dedent('''
+        """ConfigMaps are banned here."""
+        from conformance.model import Violation
+        ID = "acme/no-configmaps"
+        TITLE = "No ConfigMaps"
+        SEVERITY = "error"
+        KINDS = ("ConfigMap",)
+        def check(resource, ctx):
+            yield Violation("ConfigMaps are banned", ("kind",))
+    ''')
+    )
+    dist = tmp_path / "site" / "acme_pack-1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: acme-pack\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text("[conformance.policies]\nacme = acme_pack\n")
+    manifest = tmp_path / "cm.yaml"
+    manifest.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n")
+    env = {**__import__("os").environ, "PYTHONPATH": str(tmp_path / "site")}
+    result = subprocess.run(
+        [sys.executable, "-m", "conformance", "scan", str(manifest), "--policy", "acme"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert result.returncode == 1, result.stderr
+    assert "cm.yaml:2:1 error acme/no-configmaps ConfigMaps are banned (ConfigMap/x)" in result.stdout

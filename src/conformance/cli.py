@@ -64,9 +64,7 @@ def cli() -> None:
 )
 @click.option("--profile", "profiles", multiple=True, help="Run only policies of this profile (repeatable).")
 @click.option("--policy", "enable", multiple=True, help="Run only this policy id or prefix (repeatable).")
-@click.option(
-    "--skip-policy", "disable", multiple=True, help="Do not run this policy id or prefix (repeatable)."
-)
+@click.option("--skip-policy", "disable", multiple=True, help="Do not run this policy id or prefix (repeatable).")
 @click.option(
     "--config",
     "config_path",

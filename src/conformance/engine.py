@@ -138,9 +138,7 @@ class FileScanner:
             return self.scan_file(item)
         except Exception as exc:
             message = f"internal error while scanning: {type(exc).__name__}: {exc}"
-            return FileOutcome(
-                files=1, errors=[error_finding(INTERNAL_ERROR, message, Location(item.display))]
-            )
+            return FileOutcome(files=1, errors=[error_finding(INTERNAL_ERROR, message, Location(item.display))])
 
     def scan_file(self, item: InputFile) -> FileOutcome:
         outcome = FileOutcome(files=1)
@@ -168,9 +166,7 @@ class FileScanner:
         outcome = outcome or FileOutcome(files=1)
         text, problem, line = decode(raw)
         if text is None:
-            outcome.errors.append(
-                error_finding(PARSE_ERROR, problem or "undecodable", Location(display, line))
-            )
+            outcome.errors.append(error_finding(PARSE_ERROR, problem or "undecodable", Location(display, line)))
             return outcome
         loaded = yamlio.load(text)
         for issue in loaded.problems:
@@ -264,6 +260,7 @@ class FileScanner:
         path = tuple(violation.path)
         location = self._locate(document, (*resource.base_path, *path), display)
         label = _path_label(resource.data, path)
+        identity = f"{label}#{violation.key}" if violation.key else label
         return Finding(
             policy.id,
             policy.info.severity,
@@ -271,7 +268,7 @@ class FileScanner:
             location,
             resource.id,
             label,
-            make_fingerprint(policy.id, display, resource.id, label),
+            make_fingerprint(policy.id, display, resource.id, identity),
         )
 
     def _record_facts(
@@ -305,9 +302,7 @@ class FileScanner:
                 span = yamlio.locate(document.node, (*resource.base_path, *path))
                 if span.matched == len(resource.base_path) + len(path):
                     locations[path] = _location(display, span)
-        entry = ScopeEntry(
-            resource.id, display, resource.document_index, dict(resource.labels), facts, locations
-        )
+        entry = ScopeEntry(resource.id, display, resource.document_index, dict(resource.labels), facts, locations)
         outcome.scope.setdefault(policy.id, []).append(entry)
 
     @staticmethod
@@ -324,6 +319,7 @@ def _well_formed(violation: Any) -> bool:
         isinstance(violation, Violation)
         and isinstance(violation.message, str)
         and isinstance(violation.path, (tuple, list))
+        and isinstance(violation.key, str)
         and all(isinstance(step, (str, int)) for step in violation.path)
     )
 
@@ -377,6 +373,7 @@ def run_scope_policies(policies: Iterable[Policy], scope: Mapping[str, list[Scop
                     continue
                 path = tuple(violation.path)
                 label = ".".join(str(p) for p in path)
+                identity = f"{label}#{violation.key}" if violation.key else label
                 outcome.findings.append(
                     Finding(
                         policy.id,
@@ -385,7 +382,7 @@ def run_scope_policies(policies: Iterable[Policy], scope: Mapping[str, list[Scop
                         subject.locate(path),
                         subject.resource,
                         label,
-                        make_fingerprint(policy.id, subject.file, subject.resource, label),
+                        make_fingerprint(policy.id, subject.file, subject.resource, identity),
                     )
                 )
     return outcome

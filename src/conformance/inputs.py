@@ -75,7 +75,7 @@ def collect(
     seen: set[str] = set()
 
     def add(path: str) -> None:
-        key = os.path.realpath(path)
+        key = os.path.realpath(path) if os.path.islink(path) else os.path.abspath(path)
         if key not in seen:
             seen.add(key)
             files.append(InputFile(path, display_path(path, base)))

@@ -38,6 +38,9 @@ class Violation:
 
     message: str
     path: Path = ()
+    key: str = ""
+    """Extra identity for the fingerprint when several violations share a path (a pod-level value inherited
+    by two containers is one path but two findings)."""
 
 
 @dataclass(frozen=True)

@@ -110,8 +110,9 @@ _Loader11.add_constructor("tag:yaml.org,2002:timestamp", _construct_as_string)
 _Loader11.add_multi_constructor("!", _construct_untagged)
 _Loader11.add_multi_constructor("tag:yaml.org,2002:python/", _reject_python_tag)
 
-_ANCHOR = re.compile(r"(?:^|[\s\[{,:-])&[^\s\[\]{},]")
-"""An anchor token; without one a document cannot contain aliases worth checking."""
+_ANCHOR = re.compile(r"(?:^|[\s\[{,:-])&[^\s\[\]{},&]")
+_ALIAS = re.compile(r"(?:^|[\s\[{,:-])\*[^\s\[\]{},*]")
+"""Anchor and alias tokens (shell ``&&`` and cron ``* *`` are neither): without both, no alias can expand."""
 _BLOCK_PREFIX = re.compile(r"^[ \t?-]*", re.MULTILINE)
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 _BRACKET_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
@@ -233,7 +234,7 @@ def load(text: str) -> LoadResult:
         deep = _depth_problem(text)
         if deep is not None:
             return LoadResult((), (deep,))
-    check_aliases = "*" in text and "&" in text and _ANCHOR.search(text) is not None
+    check_aliases = "*" in text and "&" in text and _ANCHOR.search(text) is not None and _ALIAS.search(text) is not None
     documents: list[LoadedDocument] = []
     problems: list[Problem] = []
     loader = _Loader11(text)

@@ -29,9 +29,7 @@ def _import_file(path: FsPath) -> ModuleType:
         spec.loader.exec_module(module)
     except Exception as exc:
         sys.modules.pop(name, None)
-        raise PolicyDefinitionError(
-            f"{path}: importing the policy failed: {type(exc).__name__}: {exc}"
-        ) from None
+        raise PolicyDefinitionError(f"{path}: importing the policy failed: {type(exc).__name__}: {exc}") from None
     return module
 
 
@@ -96,9 +94,7 @@ def definition_from_module(module: ModuleType, source: str) -> PolicyDefinition:
             python=True,
         )
 
-    return PolicyDefinition(
-        info=info, option_specs=options, build=build, example=str(getattr(module, "EXAMPLE", ""))
-    )
+    return PolicyDefinition(info=info, option_specs=options, build=build, example=str(getattr(module, "EXAMPLE", "")))
 
 
 def load_python_policy(path: FsPath) -> PolicyDefinition:

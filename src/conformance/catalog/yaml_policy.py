@@ -49,9 +49,7 @@ def validate_policy_document(doc: Any, source: str) -> None:
         raise PolicyDefinitionError(f"{source}: field schema: {exc}") from None
     except Exception as exc:  # jsonschema.SchemaError
         first_line = str(exc).splitlines()[0]
-        raise PolicyDefinitionError(
-            f"{source}: field schema: not a valid JSON Schema: {first_line}"
-        ) from None
+        raise PolicyDefinitionError(f"{source}: field schema: not a valid JSON Schema: {first_line}") from None
 
 
 def substitute_options(schema: Any, options: Mapping[str, Any]) -> Any:
@@ -92,18 +90,13 @@ def compile_schema(schema: Mapping[str, Any]) -> Callable[[Any], list[SchemaErro
         try:
             if fast.is_valid(instance):
                 return []
-            found = [
-                SchemaError(tuple(e.instance_path), e.message, e.instance) for e in fast.iter_errors(instance)
-            ]
+            found = [SchemaError(tuple(e.instance_path), e.message, e.instance) for e in fast.iter_errors(instance)]
         except ValueError:
             if not slow:
                 from jsonschema import Draft202012Validator
 
                 slow.append(Draft202012Validator(schema))
-            found = [
-                SchemaError(tuple(e.absolute_path), e.message, e.instance)
-                for e in slow[0].iter_errors(instance)
-            ]
+            found = [SchemaError(tuple(e.absolute_path), e.message, e.instance) for e in slow[0].iter_errors(instance)]
         return sorted(found, key=lambda e: [str(step) for step in e.path])
 
     return errors
@@ -196,7 +189,8 @@ def definition_from_document(doc: Mapping[str, Any], policy_id: str, source: str
                         "error": error.message,
                         "options": options,
                     }
-                    yield Violation(format_message(template, values), path)
+                    key = f"{container.container_type}[{container.name}]" if container else ""
+                    yield Violation(format_message(template, values), path, key)
 
         return Policy(info=replace(info, severity=severity), kinds=kinds, check=check, options=dict(options))
 

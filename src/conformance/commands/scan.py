@@ -61,9 +61,7 @@ def _untrusted_findings(catalog: Catalog) -> list[Finding]:
     findings = []
     for found in catalog.untrusted:
         display = os.path.relpath(found.path) if not str(found.path).startswith("..") else str(found.path)
-        message = (
-            "Python policy not run: it comes from the scanned tree; pass --trust-local-policies to run it"
-        )
+        message = "Python policy not run: it comes from the scanned tree; pass --trust-local-policies to run it"
         findings.append(
             Finding(
                 UNTRUSTED_POLICY,

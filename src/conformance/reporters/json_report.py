@@ -31,7 +31,7 @@ def to_document(result: ScanResult) -> dict[str, Any]:
 def render(result: ScanResult, stream: IO[str], color: bool = False) -> None:
     document = to_document(result)
     if len(result.findings) + len(result.errors) <= 200:
-        json.dump(document, stream, indent=2)
-    else:  # the C encoder only runs without indentation: large reports stay fast
-        json.dump(document, stream, separators=(",", ":"))
+        stream.write(json.dumps(document, indent=2))
+    else:  # json's C encoder only runs for dumps() without indentation: large reports stay fast
+        stream.write(json.dumps(document, separators=(",", ":")))
     stream.write("\n")

@@ -220,9 +220,7 @@ def containers(resource: Resource, types: tuple[str, ...] = CONTAINER_TYPES) -> 
             )
 
 
-def _expect(
-    problems: list[tuple[Path, str]], data: Any, path: Path, kind: type | tuple[type, ...], what: str
-) -> Any:
+def _expect(problems: list[tuple[Path, str]], data: Any, path: Path, kind: type | tuple[type, ...], what: str) -> Any:
     value = get_path(data, path)
     if value is not None and not isinstance(value, kind):
         dotted = ".".join(str(p) for p in path)
