@@ -92,3 +92,9 @@ def test_builtin_policy_metadata(policy_id: str) -> None:
     assert set(info.profiles) <= {"baseline", "restricted", "reliability", "hygiene"}
     assert info.fix, "built-in policies carry fix advice"
     assert len(info.description) > 80
+
+
+def test_readme_lists_every_builtin_policy() -> None:
+    readme = (FIXTURES.parent / "README.md").read_text()
+    missing = [pid for pid in DEFINITIONS if f"`{pid}`" not in readme]
+    assert missing == []
