@@ -71,7 +71,6 @@ SECRET_WORDS = frozenset(
         "PASSPHRASE",
         "PASSWORDS",
         "SECRETS",
-        "TOKENS",
         "CREDENTIAL",
         "CREDENTIALS",
         "CREDS",
@@ -145,10 +144,14 @@ DESCRIPTIVE_LAST_WORDS = frozenset(
 )  # fmt: skip
 """A name ending in one of these describes or locates a secret instead of holding it."""
 
+SWITCH_WORDS = frozenset({"ALLOW", "ALLOWED", "SKIP", "USE", "REQUIRE", "MAX", "MIN", "NUM", "GENERATE", "RANDOM"})
+"""Words that make a name a setting about a secret (MYSQL_ALLOW_EMPTY_PASSWORD, MAX_TOTAL_TOKENS)."""
+
 NOT_SECRETS = frozenset({"PWD", "OLDPWD"})
 """Whole names that look secret-like but are not (the shell's working directories)."""
 
 BOOLEAN_WORDS = frozenset({"true", "false", "yes", "no", "on", "off"})
+FILE_PATH = re.compile(r"^(?:/[\w.@-]+){2,}/?$")
 ONLY_REFERENCES = re.compile(r"^(?:\$\([A-Za-z_][A-Za-z0-9_.-]*\))+$")
 """A value made only of ``$(VAR)`` references takes its content from other variables."""
 
@@ -163,6 +166,8 @@ def is_secret_name(name: str) -> bool:
     """Whether an environment variable name suggests that its value is a credential."""
     parts = words(name)
     if not parts or name.upper() in NOT_SECRETS or parts[-1] in DESCRIPTIVE_LAST_WORDS:
+        return False
+    if SWITCH_WORDS.intersection(parts):
         return False
     if parts[-1].rstrip("0123456789") in SECRET_LAST_WORDS:
         return True
@@ -180,7 +185,11 @@ def is_literal_secret_value(value: Any) -> bool:
     if value is None or isinstance(value, bool):
         return False
     text = str(value).strip()
-    return bool(text) and text.lower() not in BOOLEAN_WORDS and not ONLY_REFERENCES.match(text)
+    if not text or text.lower() in BOOLEAN_WORDS or ONLY_REFERENCES.match(text):
+        return False
+    if FILE_PATH.match(text):
+        return False  # TLS_KEY=/etc/tls/tls.key names where the secret is mounted
+    return not (text.isdigit() and len(text) <= 2)  # "0"/"1" switches
 
 
 def check(resource: Resource, ctx: CheckContext) -> Iterator[Violation]:

@@ -14,6 +14,15 @@ A PodTemplate object on its own runs no pods and does not count.
 Exempt: Services of type ExternalName (a DNS alias, no endpoints) and Services without a selector or with
 an empty one, whose endpoints are managed by hand or by another controller.
 
+Pods get labels their manifests never spell out, so those count too: a Job's pods carry `job-name` and
+`batch.kubernetes.io/job-name`, and each StatefulSet pod carries `statefulset.kubernetes.io/pod-name`
+(`<name>-<ordinal>`) and `apps.kubernetes.io/pod-index`. A custom resource (an operator's database cluster, a
+LeaderWorkerSet, a Gateway) counts as a pod source twice over: through every pod template nested anywhere
+inside it, and — because operators label the pods they create with the name of the object that owns them —
+as the owner of the pods a selector names it in: when the selector uses a label key that no pod template in
+the scan carries (an operator's own key such as `cnpg.io/cluster`), a value equal to the name of a custom
+resource in the same namespace satisfies it.
+
 Because the scan only sees the manifests it is given, a Service whose pods are deployed from another
 repository or chart is reported too; scan them together, or suppress the finding for that Service.
 The finding points at `spec.selector`.
@@ -56,19 +65,60 @@ SCOPE = True
 LOCATE = (("spec", "selector"),)
 
 NOT_POD_SOURCES = frozenset({"PodTemplate"})
+BUILTIN_KINDS = frozenset(
+    {
+        *POD_SPEC_PATHS, "Service", "ConfigMap", "Secret", "ServiceAccount", "Namespace", "Endpoints",
+        "EndpointSlice", "PersistentVolume", "PersistentVolumeClaim", "StorageClass", "Ingress", "IngressClass",
+        "NetworkPolicy", "PodDisruptionBudget", "HorizontalPodAutoscaler", "LimitRange", "ResourceQuota",
+        "Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition", "PriorityClass",
+        "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration", "APIService", "Lease", "Event",
+        "CSIDriver", "CSINode", "VolumeAttachment", "RuntimeClass", "Node", "List",
+    }
+)  # fmt: skip
+"""Kinds of Kubernetes itself; any other kind is a custom resource whose controller may run pods."""
+MAX_ORDINALS = 64
+"""StatefulSet pod names are generated for at most this many replicas."""
 
 
-def _labels_of_pods(resource: Resource) -> Mapping[str, Any] | None:
-    """The labels of the pods a resource runs, or None when it runs no pods."""
+def _generated_labels(resource: Resource) -> list[dict[str, str]]:
+    """Labels controllers add to the pods of a Job or a StatefulSet, one dict per distinct pod."""
+    if resource.kind == "Job":
+        return [{"job-name": resource.name, "batch.kubernetes.io/job-name": resource.name}]
+    if resource.kind == "StatefulSet":
+        replicas = get_path(resource.data, ("spec", "replicas"), 1)
+        count = replicas if isinstance(replicas, int) and not isinstance(replicas, bool) else 1
+        return [
+            {"statefulset.kubernetes.io/pod-name": f"{resource.name}-{i}", "apps.kubernetes.io/pod-index": str(i)}
+            for i in range(max(1, min(count, MAX_ORDINALS)))
+        ]
+    return [{}]
+
+
+def _nested_pod_templates(data: Any) -> Iterator[Mapping[str, Any]]:
+    """Labels of every pod template (a mapping with ``metadata`` and ``spec.containers``) inside ``data``."""
+    stack = [data]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Mapping):
+            spec = node.get("spec")
+            if isinstance(spec, Mapping) and isinstance(spec.get("containers"), list):
+                labels = get_path(node, ("metadata", "labels"))
+                yield labels if isinstance(labels, Mapping) else {}
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+
+
+def _pod_label_sets(resource: Resource) -> list[dict[str, str]] | None:
+    """The label sets of the pods a resource runs, or None when it runs no pods."""
     if resource.kind in NOT_POD_SOURCES:
         return None
     if resource.kind in POD_SPEC_PATHS:
-        return pod_labels(resource)
-    template = get_path(resource.data, ("spec", "template"))
-    if isinstance(template, Mapping) and isinstance(get_path(template, ("spec", "containers")), list):
-        labels = get_path(template, ("metadata", "labels"))
-        return labels if isinstance(labels, Mapping) else {}
-    return None
+        base = normalize_labels(pod_labels(resource))
+        return [{**base, **extra} for extra in _generated_labels(resource)]
+    if resource.kind in BUILTIN_KINDS:
+        return None
+    return [normalize_labels(labels) for labels in _nested_pod_templates(resource.data)] or None
 
 
 def facts(resource: Resource) -> dict[str, Any] | None:
@@ -80,24 +130,50 @@ def facts(resource: Resource) -> dict[str, Any] | None:
             "type": spec.get("type"),
             "selector": normalize_labels(selector) if isinstance(selector, Mapping) else {},
         }
-    labels = _labels_of_pods(resource)
-    return None if labels is None else {"pod_labels": normalize_labels(labels)}
+    label_sets = _pod_label_sets(resource)
+    custom = resource.kind not in BUILTIN_KINDS
+    if label_sets is None and not custom:
+        return None
+    return {"pod_label_sets": label_sets or [], "owner": resource.name if custom else None}
 
 
 def _label_pairs(entry: ScopeEntry) -> Iterable[tuple[str, str]]:
-    labels = entry.facts.get("pod_labels")
-    return labels.items() if labels else ()
+    for labels in entry.facts.get("pod_label_sets") or ():
+        yield from labels.items()
+
+
+def _label_keys(entry: ScopeEntry) -> Iterable[str]:
+    return {key for labels in entry.facts.get("pod_label_sets") or () for key in labels}
+
+
+def _owner(entry: ScopeEntry) -> Iterable[str]:
+    owner = entry.facts.get("owner")
+    return (owner,) if owner else ()
+
+
+def _served(selector: Mapping[str, str], subject: ScopeEntry, ctx: CheckContext) -> bool:
+    assert ctx.scope is not None
+    scope = ctx.scope
+    # Look up pods through the selector's rarest label: linear in the scan, not in every pair of resources.
+    rarest = min(selector.items(), key=lambda pair: scope.count("pod-labels", _label_pairs, pair))
+    for entry in scope.lookup("pod-labels", _label_pairs, rarest, subject.namespace):
+        if any(map_matches(selector, labels) for labels in entry.facts["pod_label_sets"]):
+            return True
+    # Operators label their pods with the owning object's name under keys of their own. Trust that only for
+    # a selector with a key no pod template in the scan uses, so a typo in a common label is still caught.
+    if all(scope.count("pod-label-keys", _label_keys, key) for key in selector):
+        return False
+    return any(
+        any(True for _ in scope.lookup("owners", _owner, value, subject.namespace)) for value in set(selector.values())
+    )
 
 
 def check(subject: ScopeEntry, ctx: CheckContext) -> Iterator[Violation]:
     selector = subject.facts.get("selector")  # None for a Service of another API group (Knative)
     if not selector or subject.facts["type"] == "ExternalName" or ctx.scope is None:
         return
-    # Look up pods through the selector's rarest label: linear in the scan, not in every pair of resources.
-    rarest = min(selector.items(), key=lambda pair: ctx.scope.count("pod-labels", _label_pairs, pair))
-    for entry in ctx.scope.lookup("pod-labels", _label_pairs, rarest, subject.namespace):
-        if map_matches(selector, entry.facts["pod_labels"]):
-            return
+    if _served(selector, subject, ctx):
+        return
     wanted = ",".join(f"{key}={value}" for key, value in sorted(selector.items()))
     yield Violation(
         f"the Service selects pods labelled {wanted}, but no workload or Pod in its namespace carries them",
