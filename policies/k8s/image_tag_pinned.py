@@ -11,7 +11,9 @@ way container runtimes read it: an optional registry host (which may carry a por
 last `/`, and an optional `@digest`. The image passes when it has a digest (`@sha256:...`; a digest
 pins the content even when a tag such as `latest` is also written) or a tag that is not in the
 `mutable-tags` option (default: `latest`). An image without any tag fails. Containers without an
-`image` field are skipped, since a higher-level tool is expected to fill it in.
+`image` field are skipped, since a higher-level tool is expected to fill it in, and so are the
+placeholders in the `placeholder-images` option (default: `auto`, which Istio's injector replaces with
+the real proxy image in gateway deployments).
 
 One finding is reported per offending container, at its `image` line.
 """
@@ -44,6 +46,11 @@ containers:
 """
 KINDS = None
 OPTIONS = {
+    "placeholder-images": {
+        "default": ["auto"],
+        "description": "Image values that a mutating webhook replaces at admission (Istio's `auto`).",
+        "schema": {"type": "array", "items": {"type": "string", "minLength": 1}},
+    },
     "mutable-tags": {
         "default": ["latest"],
         "description": "Tags that move between releases and therefore do not pin an image.",
@@ -84,9 +91,10 @@ def problem(image: str, mutable_tags: frozenset[str]) -> str | None:
 
 def check(resource: Resource, ctx: CheckContext) -> Iterator[Violation]:
     mutable_tags = frozenset(ctx.options.get("mutable-tags", ["latest"]))
+    placeholders = frozenset(ctx.options.get("placeholder-images", ["auto"]))
     for container in containers(resource):
         image: Any = container.data.get("image")
-        if not isinstance(image, str) or not image.strip():
+        if not isinstance(image, str) or not image.strip() or image.strip() in placeholders:
             continue
         reason = problem(image, mutable_tags)
         if reason is not None:
