@@ -103,9 +103,10 @@ def test_fingerprint_ignores_lines_but_not_file(tmp_path: Path) -> None:
         [write(tmp_path, "a.yaml", "# comment\n\n" + text)], policies(tmp_path, "replicas.py"), ScanOptions(jobs=1)
     )
     other = scan([write(tmp_path, "b.yaml", text)], policies(tmp_path, "replicas.py"), ScanOptions(jobs=1))
-    assert moved.findings[0].location.line == first.findings[0].location.line + 2
-    assert moved.findings[0].fingerprint == first.findings[0].fingerprint
-    assert other.findings[0].fingerprint != first.findings[0].fingerprint
+    (moved_finding,), (first_finding,), (other_finding,) = moved.findings, first.findings, other.findings
+    assert moved_finding.location.line == first_finding.location.line + 2
+    assert moved_finding.fingerprint == first_finding.fingerprint
+    assert other_finding.fingerprint != first_finding.fingerprint
 
 
 def test_a_crashing_or_malformed_policy_is_isolated(tmp_path: Path) -> None:
@@ -153,7 +154,7 @@ def test_parallel_scan_matches_serial_and_scope_spans_files(tmp_path: Path) -> N
     chosen = policies(tmp_path, "replicas.py", "pairs.py")
     serial = scan(files, chosen, ScanOptions(jobs=1))
     parallel = scan(files, chosen, ScanOptions(jobs=2))
-    assert serial.findings == parallel.findings
+    assert list(serial.findings) == list(parallel.findings)
     pairs = [f for f in serial.findings if f.policy_id == "t/pairs"]
     assert len(pairs) == 35
     assert {(f.location.line, f.location.column) for f in pairs} == {(4, 3)}

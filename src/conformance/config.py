@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path as FsPath
 from typing import Any
 
@@ -50,7 +49,7 @@ def find_config(start: FsPath) -> FsPath | None:
 
 
 def _schema() -> dict[str, Any]:
-    text = resources.files("conformance.schemas").joinpath("config.schema.json").read_text("utf-8")
+    text = (FsPath(__file__).parent / "schemas" / "config.schema.json").read_text("utf-8")
     return dict(json.loads(text))
 
 

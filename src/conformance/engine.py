@@ -34,6 +34,7 @@ from conformance.model import (
     Violation,
     make_fingerprint,
 )
+from conformance.store import FindingStore
 from conformance.targets import kubernetes as k8s
 
 PARALLEL_MIN_FILES = 64
@@ -302,7 +303,7 @@ class FileScanner:
                 span = yamlio.locate(document.node, (*resource.base_path, *path))
                 if span.matched == len(resource.base_path) + len(path):
                     locations[path] = _location(display, span)
-        entry = ScopeEntry(resource.id, display, resource.document_index, dict(resource.labels), facts, locations)
+        entry = ScopeEntry(resource.id, display, resource.document_index, facts, locations)
         outcome.scope.setdefault(policy.id, []).append(entry)
 
     @staticmethod
@@ -400,6 +401,7 @@ def _install_worker(scanner: FileScanner) -> None:
 def _work(files: Sequence[InputFile]) -> FileOutcome:
     assert _WORKER is not None
     outcome = _WORKER.scan_files(files)
+    outcome.findings.sort(key=Finding.sort_key)
     gc.collect(0)
     return outcome
 
@@ -426,31 +428,54 @@ def scan(
     extra_errors: Sequence[Finding] = (),
     extra_findings: Sequence[Finding] = (),
 ) -> ScanResult:
-    """Scan files (and stdin's bytes, if given) with the given policies."""
+    """Scan files (and stdin's bytes, if given) with the given policies.
+
+    Files are scanned in the order reports list them, so each chunk's findings go straight to the store in
+    order and memory stays bounded by a chunk, not by the tree (see :mod:`conformance.store`).
+    """
     started = time.perf_counter()
     scanner = FileScanner(policies, options)
-    total = FileOutcome()
+    store = FindingStore()
+    errors: list[Finding] = [*extra_errors]
+    scope: dict[str, list[ScopeEntry]] = {}
+    stats = FileOutcome()
+
+    def absorb(outcome: FileOutcome, ordered: bool) -> None:
+        if ordered:
+            store.append_ordered(outcome.findings)
+        else:
+            store.add_unordered(outcome.findings)
+        errors.extend(outcome.errors)
+        for policy_id, entries in outcome.scope.items():
+            scope.setdefault(policy_id, []).extend(entries)
+        stats.files += outcome.files
+        stats.documents += outcome.documents
+        stats.resources += outcome.resources
+
+    ordered_files = sorted(files, key=lambda item: item.display)
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
         if stdin is not None:
-            total.merge(scanner.scan_bytes(stdin, STDIN_DISPLAY))
-        jobs = _jobs(options.jobs, len(files))
-        if jobs > 1 and len(files) > 1:
+            absorb(scanner.scan_bytes(stdin, STDIN_DISPLAY), ordered=False)
+        jobs = _jobs(options.jobs, len(ordered_files))
+        if jobs > 1 and len(ordered_files) > 1:
             import multiprocessing
 
             context = multiprocessing.get_context("fork")
             with context.Pool(jobs, initializer=_install_worker, initargs=(scanner,)) as pool:
-                for outcome in pool.imap_unordered(_work, list(_chunks(files, CHUNK_FILES))):
-                    total.merge(outcome)
+                for outcome in pool.imap(_work, list(_chunks(ordered_files, CHUNK_FILES))):
+                    absorb(outcome, ordered=True)
         else:
-            total.merge(scanner.scan_files(files))
-        total.merge(run_scope_policies(scanner.scope_policies, total.scope))
+            for chunk in _chunks(ordered_files, CHUNK_FILES):
+                outcome = scanner.scan_files(chunk)
+                outcome.findings.sort(key=Finding.sort_key)
+                absorb(outcome, ordered=True)
+        absorb(run_scope_policies(scanner.scope_policies, scope), ordered=False)
+        store.add_unordered(extra_findings)
     finally:
         if gc_was_enabled:
             gc.enable()
-    findings = sorted([*total.findings, *extra_findings], key=Finding.sort_key)
-    errors = sorted([*total.errors, *extra_errors], key=Finding.sort_key)
     infos: tuple[PolicyInfo, ...] = tuple(p.info for p in policies)
-    stats = ScanStats(total.files, total.documents, total.resources, time.perf_counter() - started)
-    return ScanResult(infos, tuple(findings), tuple(errors), stats, options.fail_on)
+    scan_stats = ScanStats(stats.files, stats.documents, stats.resources, time.perf_counter() - started)
+    return ScanResult(infos, store, tuple(sorted(errors, key=Finding.sort_key)), scan_stats, options.fail_on)

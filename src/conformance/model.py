@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 Path = tuple[Any, ...]
 """A path inside a document: mapping keys and sequence indices, from the document root."""
@@ -163,30 +163,40 @@ class ScanStats:
         }
 
 
+class FindingSource(Protocol):
+    """Findings in report order (sorted by file, line, column): iterable more than once, counted by severity."""
+
+    def __iter__(self) -> Iterator[Finding]: ...
+
+    def __len__(self) -> int: ...
+
+    def counts(self) -> dict[str, int]: ...
+
+
 @dataclass(frozen=True)
 class ScanResult:
-    """Everything a reporter needs: the policies that ran, the findings, the scan errors, statistics."""
+    """Everything a reporter needs: the policies that ran, the findings, the scan errors, statistics.
+
+    ``findings`` may live partly on disk (see :mod:`conformance.store`): iterate it, do not index it.
+    """
 
     policies: tuple[PolicyInfo, ...]
-    findings: tuple[Finding, ...]
+    findings: FindingSource
     errors: tuple[Finding, ...]
     stats: ScanStats = field(default_factory=ScanStats)
     fail_on: str = "error"
 
-    @property
-    def failing(self) -> tuple[Finding, ...]:
-        """Findings at or above the fail-on severity."""
-        floor = SEVERITY_RANK[self.fail_on]
-        return tuple(f for f in self.findings if SEVERITY_RANK[f.severity] >= floor)
-
     def counts(self) -> Mapping[str, int]:
-        counts = dict.fromkeys(SEVERITIES, 0)
-        for f in self.findings:
-            counts[f.severity] += 1
-        return counts
+        return self.findings.counts()
+
+    @property
+    def failing_count(self) -> int:
+        """How many findings are at or above the fail-on severity."""
+        floor = SEVERITY_RANK[self.fail_on]
+        return sum(n for severity, n in self.counts().items() if SEVERITY_RANK[severity] >= floor)
 
     @property
     def exit_code(self) -> int:
         if self.errors:
             return 2
-        return 1 if self.failing else 0
+        return 1 if self.failing_count else 0

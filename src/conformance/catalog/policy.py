@@ -21,7 +21,6 @@ class ScopeEntry:
     resource: ResourceId
     file: str
     document_index: int
-    labels: Mapping[str, Any]
     facts: Any
     """What the policy's ``facts()`` extracted from the resource (small, picklable)."""
     locations: Mapping[Path, Location] = field(default_factory=dict, repr=False)

@@ -12,7 +12,6 @@ import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path as FsPath
 from typing import Any
 
@@ -27,7 +26,7 @@ KIND_GROUPS = {"pod-bearing": k8s.POD_BEARING_KINDS, "long-running": k8s.LONG_RU
 @lru_cache(maxsize=1)
 def policy_format_schema() -> dict[str, Any]:
     """The JSON Schema of the YAML policy format."""
-    text = resources.files("conformance.schemas").joinpath("policy.schema.json").read_text("utf-8")
+    text = (FsPath(__file__).parent.parent / "schemas" / "policy.schema.json").read_text("utf-8")
     return dict(json.loads(text))
 
 

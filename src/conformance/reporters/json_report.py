@@ -1,4 +1,7 @@
-"""Machine-readable output, versioned; its JSON Schema is ``conformance/schemas/report.schema.json``."""
+"""Machine-readable output, versioned; its JSON Schema is ``conformance/schemas/report.schema.json``.
+
+Findings are written one at a time, so a report of any size is produced without holding it in memory.
+"""
 
 from __future__ import annotations
 
@@ -9,14 +12,20 @@ from conformance import __version__
 from conformance.model import ScanResult
 
 SCHEMA_VERSION = 1
+PRETTY_UP_TO = 200
+"""Reports with at most this many findings are indented for people; larger ones are compact."""
 
 
-def to_document(result: ScanResult) -> dict[str, Any]:
+def _head(result: ScanResult) -> dict[str, Any]:
     return {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "conformance", "version": __version__},
         "policies": [p.to_dict() for p in result.policies],
-        "findings": [f.to_dict() for f in result.findings],
+    }
+
+
+def _tail(result: ScanResult) -> dict[str, Any]:
+    return {
         "errors": [f.to_dict() for f in result.errors],
         "summary": {
             "counts": dict(result.counts()),
@@ -28,10 +37,17 @@ def to_document(result: ScanResult) -> dict[str, Any]:
     }
 
 
+def to_document(result: ScanResult) -> dict[str, Any]:
+    """The whole report as one JSON-ready mapping (for small results and tests)."""
+    return {**_head(result), "findings": [f.to_dict() for f in result.findings], **_tail(result)}
+
+
 def render(result: ScanResult, stream: IO[str], color: bool = False) -> None:
-    document = to_document(result)
-    if len(result.findings) + len(result.errors) <= 200:
-        stream.write(json.dumps(document, indent=2))
-    else:  # json's C encoder only runs for dumps() without indentation: large reports stay fast
-        stream.write(json.dumps(document, separators=(",", ":")))
-    stream.write("\n")
+    if len(result.findings) + len(result.errors) <= PRETTY_UP_TO:
+        stream.write(json.dumps(to_document(result), indent=2) + "\n")
+        return
+    compact = {"separators": (",", ":")}
+    stream.write(json.dumps(_head(result), **compact)[:-1] + ',"findings":[')  # type: ignore[arg-type]
+    for i, finding in enumerate(result.findings):
+        stream.write(("," if i else "") + json.dumps(finding.to_dict(), **compact))  # type: ignore[arg-type]
+    stream.write("]," + json.dumps(_tail(result), **compact)[1:] + "\n")  # type: ignore[arg-type]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 from itertools import groupby
 from typing import IO
 
@@ -41,7 +42,7 @@ def summary(result: ScanResult) -> str:
 
 
 def render(result: ScanResult, stream: IO[str], color: bool = False) -> None:
-    everything = sorted([*result.errors, *result.findings], key=Finding.sort_key)
+    everything = heapq.merge(result.errors, result.findings, key=Finding.sort_key)
     for _, group in groupby(everything, key=lambda f: f.location.file):
         for finding in group:
             stream.write(_line(finding, color) + "\n")
