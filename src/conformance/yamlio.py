@@ -51,7 +51,7 @@ class _UntrustedTag(yaml.constructor.ConstructorError):
     pass
 
 
-class _Loader11(_Loader):  # type: ignore[misc,valid-type]
+class _Loader11(_Loader):
     """libyaml safe loader with Kubernetes' view of scalars and a record of duplicate keys."""
 
     def __init__(self, stream: str) -> None:
@@ -148,7 +148,8 @@ def _depth_problem(text: str) -> Problem | None:
                 depth += 1
                 if depth > MAX_DEPTH:
                     mark = event.start_mark
-                    return Problem(f"nesting deeper than {MAX_DEPTH} levels", mark.line + 1, mark.column + 1)
+                    line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+                    return Problem(f"nesting deeper than {MAX_DEPTH} levels", line, column)
             elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
                 depth -= 1
     except yaml.YAMLError:

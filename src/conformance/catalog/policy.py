@@ -178,7 +178,7 @@ class PolicyDefinition:
 def format_message(template: str, values: Mapping[str, Any]) -> str:
     """Fill ``{name}`` fields of a message template; unknown fields are left as written."""
 
-    class _Lenient(dict):  # type: ignore[type-arg]
+    class _Lenient(dict[str, Any]):
         def __missing__(self, key: str) -> str:
             return "{" + key + "}"
 

@@ -82,7 +82,7 @@ def compile_schema(schema: Mapping[str, Any]) -> Callable[[Any], list[SchemaErro
     """
     import jsonschema_rs
 
-    fast = jsonschema_rs.validator_for(schema)
+    fast = jsonschema_rs.validator_for(dict(schema))
     slow: list[Any] = []
 
     def errors(instance: Any) -> list[SchemaError]:

@@ -46,8 +46,8 @@ def render(result: ScanResult, stream: IO[str], color: bool = False) -> None:
     if len(result.findings) + len(result.errors) <= PRETTY_UP_TO:
         stream.write(json.dumps(to_document(result), indent=2) + "\n")
         return
-    compact = {"separators": (",", ":")}
-    stream.write(json.dumps(_head(result), **compact)[:-1] + ',"findings":[')  # type: ignore[arg-type]
+    compact = (",", ":")
+    stream.write(json.dumps(_head(result), separators=compact)[:-1] + ',"findings":[')
     for i, finding in enumerate(result.findings):
-        stream.write(("," if i else "") + json.dumps(finding.to_dict(), **compact))  # type: ignore[arg-type]
-    stream.write("]," + json.dumps(_tail(result), **compact)[1:] + "\n")  # type: ignore[arg-type]
+        stream.write(("," if i else "") + json.dumps(finding.to_dict(), separators=compact))
+    stream.write("]," + json.dumps(_tail(result), separators=compact)[1:] + "\n")
