@@ -9,8 +9,6 @@ iterates. Findings that arrive out of order (cross-resource policies, standard i
 from __future__ import annotations
 
 import heapq
-import pickle
-import tempfile
 from collections.abc import Iterable, Iterator
 from typing import IO
 
@@ -53,6 +51,9 @@ class FindingStore:
             self._counts[finding.severity] += 1
 
     def _flush(self) -> None:
+        import pickle
+        import tempfile
+
         if self._spill is None:
             self._spill = tempfile.TemporaryFile(prefix="conformance-findings-")  # noqa: SIM115 (closed by close())
         self._spill.seek(0, 2)
@@ -64,6 +65,8 @@ class FindingStore:
 
     def _ordered(self) -> Iterator[Finding]:
         if self._spill is not None:
+            import pickle
+
             self._spill.seek(0)
             for _ in range(self._spilled_batches):
                 yield from pickle.load(self._spill)
