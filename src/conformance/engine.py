@@ -119,6 +119,7 @@ class FileScanner:
         self.policies = tuple(p for p in policies if not p.scope)
         self.scope_policies = tuple(p for p in policies if p.scope)
         self._by_kind: dict[str, tuple[Policy, ...]] = {}
+        self._contexts = {p.id: CheckContext(p.options) for p in self.policies}
 
     def policies_for(self, kind: str) -> tuple[Policy, ...]:
         cached = self._by_kind.get(kind)
@@ -224,7 +225,7 @@ class FileScanner:
         outcome: FileOutcome,
     ) -> None:
         try:
-            violations = list(policy.check(resource, CheckContext(policy.options)))
+            violations = list(policy.check(resource, self._contexts[policy.id]))
         except Exception as exc:  # a faulty policy must not stop the scan
             location = self._locate(document, resource.base_path, display)
             outcome.errors.append(

@@ -59,11 +59,6 @@ class _Loader11(_Loader):
         self.duplicates: list[Problem] = []
         self._written: dict[int, list[yaml.Node]] = {}
 
-    def flatten_mapping(self, node: yaml.MappingNode) -> None:
-        # remember the keys as written before merge keys (<<) splice in the keys of other mappings
-        self._written.setdefault(id(node), [k for k, _ in node.value if k.tag != "tag:yaml.org,2002:merge"])
-        super().flatten_mapping(node)
-
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         mapping = super().construct_mapping(node, deep=deep)
         if len(mapping) != len(node.value):
@@ -86,6 +81,15 @@ class _Loader11(_Loader):
                     )
                 )
             seen.add(key_node.value)
+
+
+class _MergeLoader(_Loader11):
+    """For streams with merge keys (``<<``): remembers each mapping's keys as written, so keys merged in from
+    an anchor are not mistaken for duplicates."""
+
+    def flatten_mapping(self, node: yaml.MappingNode) -> None:
+        self._written.setdefault(id(node), [k for k, _ in node.value if k.tag != "tag:yaml.org,2002:merge"])
+        super().flatten_mapping(node)
 
 
 def _construct_as_string(loader: yaml.BaseLoader, node: yaml.Node) -> Any:
@@ -238,7 +242,7 @@ def load(text: str) -> LoadResult:
     check_aliases = "*" in text and "&" in text and _ANCHOR.search(text) is not None and _ALIAS.search(text) is not None
     documents: list[LoadedDocument] = []
     problems: list[Problem] = []
-    loader = _Loader11(text)
+    loader = _MergeLoader(text) if "<<" in text else _Loader11(text)
     try:
         index = 0
         while loader.check_node():

@@ -188,7 +188,20 @@ def pod_labels(resource: Resource) -> Mapping[str, Any]:
 
 
 def containers(resource: Resource, types: tuple[str, ...] = CONTAINER_TYPES) -> Iterator[Container]:
-    """Each container of the pod spec, of the given types, with pod securityContext defaults applied."""
+    """Each container of the pod spec, of the given types, with pod securityContext defaults applied.
+
+    The containers are built once per resource and shared by every policy: treat them as read-only.
+    """
+    every = resource.__dict__.get("_containers")
+    if every is None:
+        every = resource.__dict__["_containers"] = tuple(_build_containers(resource))
+    for container_type in types:
+        for container in every:
+            if container.container_type == container_type:
+                yield container
+
+
+def _build_containers(resource: Resource) -> Iterator[Container]:
     spec_path = POD_SPEC_PATHS.get(resource.kind)
     spec = pod_spec(resource)
     if spec_path is None or spec is None:
@@ -196,7 +209,7 @@ def containers(resource: Resource, types: tuple[str, ...] = CONTAINER_TYPES) -> 
     pod_context = spec.get("securityContext")
     pod_context = pod_context if isinstance(pod_context, Mapping) else {}
     defaults = {k: pod_context[k] for k in INHERITED_SECURITY_FIELDS if k in pod_context}
-    for container_type in types:
+    for container_type in CONTAINER_TYPES:
         items = spec.get(container_type)
         if not isinstance(items, list):
             continue
