@@ -298,8 +298,9 @@ class FileScanner:
             return
         if facts is None:
             return
-        locations: dict[Path, Location] = {(): self._locate(document, resource.base_path, display)}
+        locations: dict[Path, Location] = {}
         if policy.applies_to(resource.kind):
+            locations[()] = self._locate(document, resource.base_path, display)
             for path in policy.locate_paths:
                 span = yamlio.locate(document.node, (*resource.base_path, *path))
                 if span.matched == len(resource.base_path) + len(path):

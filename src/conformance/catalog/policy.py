@@ -14,7 +14,7 @@ from conformance.model import Location, Path, PolicyInfo, ResourceId, Violation
 from conformance.targets.kubernetes import Resource
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ScopeEntry:
     """What a cross-resource policy knows about one resource of the scan: identity, facts, positions."""
 
@@ -24,7 +24,8 @@ class ScopeEntry:
     facts: Any
     """What the policy's ``facts()`` extracted from the resource (small, picklable)."""
     locations: Mapping[Path, Location] = field(default_factory=dict, repr=False)
-    """Positions of the policy's ``LOCATE`` paths that exist in this resource, plus ``()``."""
+    """For a subject (a resource of the policy's ``KINDS``): positions of its ``LOCATE`` paths that exist, plus
+    ``()`` for the resource itself. Other entries carry none: they are only looked up, never reported."""
 
     @property
     def kind(self) -> str:
