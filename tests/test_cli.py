@@ -199,3 +199,11 @@ def test_heavy_imports_stay_off_the_fast_path(args: list[str], allowed: str) -> 
     code = LAZY_CHECK.format(args=args)
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert f"HEAVY={allowed}" in result.stdout.splitlines()[-1], result.stdout + result.stderr
+
+
+def test_output_to_a_device_writes_through_without_replacing_it(tmp_path: Path) -> None:
+    import stat
+
+    result = invoke("scan", str(EXAMPLES / "shop-frontend.yaml"), "-f", "json", "-o", os.devnull)
+    assert result.exit_code == 1
+    assert stat.S_ISCHR(os.stat(os.devnull).st_mode), "/dev/null must stay a character device"

@@ -89,6 +89,10 @@ def write_report(result: ScanResult, output_format: str, output: str | None, col
         sys.stdout.flush()
         return
     target = FsPath(output)
+    if target.exists() and not target.is_file():  # /dev/null, a FIFO: write through, never replace
+        with open(target, "w", encoding="utf-8") as stream:
+            render(result, stream, False)
+        return
     temporary = target.with_name(f".{target.name}.tmp-{os.getpid()}")
     try:
         with open(temporary, "w", encoding="utf-8") as stream:
