@@ -26,8 +26,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from conformance.catalog.policy import CheckContext, Scope, ScopeEntry
+from conformance.catalog.policy import CheckContext, ScopeEntry
 from conformance.model import Violation
+from conformance.scope import Scope
 from conformance.targets.autoscaling import HPA, as_integer, autoscalers_of, hpa_facts
 from conformance.targets.kubernetes import Resource, pod_labels
 from conformance.targets.selectors import label_selector_matches, normalize_labels, selects_everything

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from conformance import yamlio
-from conformance.catalog.policy import CheckContext, Policy, Scope, ScopeEntry
+from conformance.catalog.policy import CheckContext, Policy, ScopeEntry
 from conformance.inputs import InputFile
 from conformance.model import (
     DUPLICATE_KEY,
@@ -34,6 +34,7 @@ from conformance.model import (
     Violation,
     make_fingerprint,
 )
+from conformance.scope import ScopeStore
 from conformance.store import FindingStore
 from conformance.targets import kubernetes as k8s
 
@@ -339,14 +340,13 @@ def _loose_id(data: Mapping[str, Any]) -> ResourceId:
     )
 
 
-def run_scope_policies(policies: Iterable[Policy], scope: Mapping[str, list[ScopeEntry]]) -> FileOutcome:
+def run_scope_policies(policies: Iterable[Policy], store: ScopeStore) -> FileOutcome:
     """Run each cross-resource policy once per subject, with every recorded entry in scope."""
     outcome = FileOutcome()
     for policy in policies:
-        entries = scope.get(policy.id, [])
-        index = Scope(entries)
-        ctx = CheckContext(policy.options, index)
-        for subject in entries:
+        scope = store.scope(policy.id)
+        ctx = CheckContext(policy.options, scope)
+        for subject in scope.entries:
             if not policy.applies_to(subject.kind):
                 continue
             try:
@@ -397,14 +397,17 @@ _WORKER: FileScanner | None = None
 def _install_worker(scanner: FileScanner) -> None:
     global _WORKER  # per-process state of a forked worker, set once at its start
     _WORKER = scanner
+    # Bulk parsing makes the cyclic collector run constantly for nothing; it is paused, and what exists now
+    # (modules, policies) is moved out of its sight so the explicit collection after each chunk stays cheap.
     gc.disable()
+    gc.freeze()
 
 
 def _work(files: Sequence[InputFile]) -> FileOutcome:
     assert _WORKER is not None
     outcome = _WORKER.scan_files(files)
     outcome.findings.sort(key=Finding.sort_key)
-    gc.collect(0)
+    gc.collect()
     return outcome
 
 
@@ -439,7 +442,7 @@ def scan(
     scanner = FileScanner(policies, options)
     store = FindingStore()
     errors: list[Finding] = [*extra_errors]
-    scope: dict[str, list[ScopeEntry]] = {}
+    scope = ScopeStore()
     stats = FileOutcome()
 
     def absorb(outcome: FileOutcome, ordered: bool) -> None:
@@ -449,7 +452,7 @@ def scan(
             store.add_unordered(outcome.findings)
         errors.extend(outcome.errors)
         for policy_id, entries in outcome.scope.items():
-            scope.setdefault(policy_id, []).extend(entries)
+            scope.add(policy_id, entries)
         stats.files += outcome.files
         stats.documents += outcome.documents
         stats.resources += outcome.resources
@@ -476,6 +479,7 @@ def scan(
         absorb(run_scope_policies(scanner.scope_policies, scope), ordered=False)
         store.add_unordered(extra_findings)
     finally:
+        scope.close()
         if gc_was_enabled:
             gc.enable()
     infos: tuple[PolicyInfo, ...] = tuple(p.info for p in policies)

@@ -6,12 +6,15 @@ module (see :class:`PythonPolicyModule`). Both become a :class:`Policy` the engi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from conformance.model import Location, Path, PolicyInfo, ResourceId, Violation
 from conformance.targets.kubernetes import Resource
+
+if TYPE_CHECKING:
+    from conformance.scope import Scope
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,72 +51,13 @@ class ScopeEntry:
         return Location(self.file)
 
 
-class Scope:
-    """Every resource of the scan that a cross-resource policy recorded, indexed by namespace.
-
-    Lookups go through indexes built once per scope (``lookup``), so a policy comparing each subject with
-    its partners stays linear in the number of resources instead of comparing every pair.
-    """
-
-    def __init__(self, entries: Sequence[ScopeEntry]) -> None:
-        self.entries = tuple(entries)
-        self._indexes: dict[str, dict[Hashable, dict[str | None, list[ScopeEntry]]]] = {}
-        self._by_namespace = self._build(lambda entry: (None,)).get(None, {})
-
-    def _build(
-        self, keys: Callable[[ScopeEntry], Iterable[Hashable]]
-    ) -> dict[Hashable, dict[str | None, list[ScopeEntry]]]:
-        index: dict[Hashable, dict[str | None, list[ScopeEntry]]] = {}
-        for entry in self.entries:
-            for key in keys(entry):
-                index.setdefault(key, {}).setdefault(entry.namespace, []).append(entry)
-        return index
-
-    @staticmethod
-    def _compatible(by_namespace: Mapping[str | None, list[ScopeEntry]], namespace: str | None) -> Iterator[ScopeEntry]:
-        # An object without metadata.namespace lands in whatever namespace it is applied to, so it is treated
-        # as sharing any namespace: a missing partner is only reported when none could match.
-        if namespace is None:
-            for entries in by_namespace.values():
-                yield from entries
-            return
-        yield from by_namespace.get(namespace, ())
-        yield from by_namespace.get(None, ())
-
-    def same_namespace(self, namespace: str | None) -> Iterator[ScopeEntry]:
-        """Entries that can share a namespace with ``namespace``."""
-        return self._compatible(self._by_namespace, namespace)
-
-    def lookup(
-        self,
-        index: str,
-        keys: Callable[[ScopeEntry], Iterable[Hashable]],
-        key: Hashable,
-        namespace: str | None,
-    ) -> Iterator[ScopeEntry]:
-        """Entries sharing a namespace with ``namespace`` for which ``keys(entry)`` yields ``key``.
-
-        ``index`` names the index; it is built with ``keys`` on first use and reused for every later lookup.
-        """
-        built = self._indexes.get(index)
-        if built is None:
-            built = self._indexes[index] = self._build(keys)
-        return self._compatible(built.get(key, {}), namespace)
-
-    def count(self, index: str, keys: Callable[[ScopeEntry], Iterable[Hashable]], key: Hashable) -> int:
-        """How many entries carry ``key`` in an index, in any namespace (to pick the most selective key)."""
-        built = self._indexes.get(index)
-        if built is None:
-            built = self._indexes[index] = self._build(keys)
-        return sum(len(entries) for entries in built.get(key, {}).values())
-
-
 @dataclass(frozen=True)
 class CheckContext:
     """What a policy gets beside its target: its effective options and, for cross-resource policies, the scope."""
 
     options: Mapping[str, Any]
     scope: Scope | None = None
+    """For cross-resource policies: every entry the policy recorded (see :mod:`conformance.scope`)."""
 
 
 class PythonPolicyModule(Protocol):

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable, Mapping
 from typing import Any
 
-from conformance.catalog.policy import Scope, ScopeEntry
+from conformance.catalog.policy import ScopeEntry
+from conformance.scope import Scope
 from conformance.targets.kubernetes import Resource, get_path
 
 HPA = "HorizontalPodAutoscaler"
