@@ -40,22 +40,56 @@ def cli() -> None:
     """
 
 
+FORMATS = ("text", "json", "sarif", "junit", "github", "codequality", "markdown")
+"""The names of ``conformance.reporters.FORMATS`` (not imported here: only click loads at start-up)."""
+
+
+def _parse_reports(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """``--report FORMAT=FILE`` values as (format, file) pairs; each file named once."""
+    reports: list[tuple[str, str]] = []
+    for value in values:
+        name, sep, path = value.partition("=")
+        if not sep or not path:
+            raise click.BadParameter(f"{value!r}: expected FORMAT=FILE, e.g. sarif=results.sarif", ctx, param)
+        if name not in FORMATS:
+            raise click.BadParameter(f"{value!r}: unknown format {name!r} (one of {', '.join(FORMATS)})", ctx, param)
+        if any(path == seen for _, seen in reports):
+            raise click.BadParameter(f"{path!r} is named by more than one --report", ctx, param)
+        reports.append((name, path))
+    return tuple(reports)
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option(
     "-f",
     "--format",
     "output_format",
-    type=click.Choice(["text", "json"]),
+    type=click.Choice([*FORMATS, "auto"]),
     default="text",
     show_default=True,
-    help="Output format.",
+    help="Output format (auto: github under GitHub Actions, text elsewhere).",
 )
 @click.option(
     "-o",
     "--output",
     type=click.Path(dir_okay=False, writable=True),
     help="Write the report to FILE instead of standard output.",
+)
+@click.option(
+    "--report",
+    "reports",
+    multiple=True,
+    metavar="FORMAT=FILE",
+    callback=_parse_reports,
+    help="Also write a FORMAT report to FILE, e.g. sarif=results.sarif (repeatable).",
+)
+@click.option(
+    "--sarif-category",
+    metavar="NAME",
+    default="conformance",
+    show_default=True,
+    help="Analysis category of SARIF reports (GitHub keeps one set of alerts per category).",
 )
 @click.option(
     "--fail-on",

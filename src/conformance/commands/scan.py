@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path as FsPath
+from typing import TYPE_CHECKING
 
 from conformance.catalog.discovery import Catalog, build_catalog
 from conformance.catalog.policy import Policy
@@ -13,6 +14,9 @@ from conformance.catalog.select import configure
 from conformance.config import Config, resolve_config
 from conformance.errors import ConfigError
 from conformance.model import UNTRUSTED_POLICY, Finding, Location, ScanResult, make_fingerprint
+
+if TYPE_CHECKING:
+    from conformance.reporters import ReportOptions
 
 
 def _inside_any(path: FsPath, roots: Sequence[FsPath]) -> bool:
@@ -80,26 +84,103 @@ def _use_color(color: bool | None, output: str | None) -> bool:
     return output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
 
 
-def write_report(result: ScanResult, output_format: str, output: str | None, color: bool) -> None:
+def write_report(
+    result: ScanResult,
+    output_format: str,
+    output: str | None,
+    color: bool,
+    options: ReportOptions | None = None,
+) -> None:
+    """Render one report to standard output or, written atomically, to a file."""
     from conformance.reporters import get_reporter
 
-    render = get_reporter(output_format)
+    render = get_reporter(output_format, options)
     if output is None:
         render(result, sys.stdout, color)
         sys.stdout.flush()
         return
     target = FsPath(output)
-    if target.exists() and not target.is_file():  # /dev/null, a FIFO: write through, never replace
-        with open(target, "w", encoding="utf-8") as stream:
-            render(result, stream, False)
-        return
-    temporary = target.with_name(f".{target.name}.tmp-{os.getpid()}")
     try:
-        with open(temporary, "w", encoding="utf-8") as stream:
-            render(result, stream, False)
-        os.replace(temporary, target)
-    finally:
-        temporary.unlink(missing_ok=True)
+        if target.exists() and not target.is_file():  # /dev/null, a FIFO: write through, never replace
+            with open(target, "w", encoding="utf-8") as stream:
+                render(result, stream, False)
+            return
+        temporary = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+        try:
+            with open(temporary, "w", encoding="utf-8") as stream:
+                render(result, stream, False)
+            os.replace(temporary, target)
+        finally:
+            temporary.unlink(missing_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"cannot write the report to {output}: {exc.strerror or exc}") from None
+
+
+def source_root(paths: Sequence[str], environ: Mapping[str, str] | None = None) -> str:
+    """The directory report paths are relative to: the CI checkout, else the repository of the first path.
+
+    In order: ``$GITHUB_WORKSPACE`` or ``$CI_PROJECT_DIR`` (GitLab); the Git work tree holding the first scanned
+    path; the current directory when that path is inside it; else the first path (or its directory).
+    """
+    from conformance.reporters import git_root
+
+    env = os.environ if environ is None else environ
+    for variable in ("GITHUB_WORKSPACE", "CI_PROJECT_DIR"):
+        value = env.get(variable)
+        if value and os.path.isdir(value):
+            return os.path.abspath(value)
+    first = next((p for p in paths if p != "-"), None)
+    start = os.path.abspath(first) if first else os.getcwd()
+    directory = start if os.path.isdir(start) else os.path.dirname(start)
+    work_tree = git_root(directory)
+    if work_tree:
+        return work_tree
+    cwd = os.getcwd()
+    if start == cwd or start.startswith(cwd.rstrip(os.sep) + os.sep):
+        return cwd
+    return directory
+
+
+def link_base(environ: Mapping[str, str] | None = None) -> str | None:
+    """The URL of the scanned commit's files on GitHub or GitLab, from the CI's variables, if known."""
+    env = os.environ if environ is None else environ
+    server, repository, sha = (env.get(v) for v in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_SHA"))
+    if server and repository and sha:
+        return f"{server.rstrip('/')}/{repository}/blob/{sha}/"
+    project, sha = env.get("CI_PROJECT_URL"), env.get("CI_COMMIT_SHA")
+    if project and sha:
+        return f"{project.rstrip('/')}/-/blob/{sha}/"
+    return None
+
+
+def write_step_summary(result: ScanResult, options: ReportOptions) -> None:
+    """Append the Markdown summary to ``$GITHUB_STEP_SUMMARY`` (GitHub Actions' job summary), if set."""
+    target = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not target:
+        return
+    from conformance.reporters.markdown import render
+
+    try:
+        with open(target, "a", encoding="utf-8") as stream:
+            render(result, stream, False, options)
+    except OSError as exc:
+        print(f"conformance: warning: cannot write the job summary to {target}: {exc.strerror or exc}", file=sys.stderr)
+
+
+def write_reports(
+    result: ScanResult,
+    output_format: str,
+    output: str | None,
+    color: bool,
+    reports: Sequence[tuple[str, str]],
+    options: ReportOptions,
+) -> None:
+    """The extra ``--report`` files first, then the main report; the job summary with the github format."""
+    for report_format, path in reports:
+        write_report(result, report_format, path, False, options)
+    write_report(result, output_format, output, color, options)
+    if "github" in (output_format, *(f for f, _ in reports)):
+        write_step_summary(result, options)
 
 
 def run_scan(
@@ -115,14 +196,21 @@ def run_scan(
     trust_local_policies: bool = False,
     jobs: int = 0,
     color: bool | None = None,
+    reports: Sequence[tuple[str, str]] = (),
+    sarif_category: str = "conformance",
 ) -> int:
     from conformance.engine import STDIN_DISPLAY, ScanOptions, error_finding, scan
     from conformance.inputs import Excludes, collect
     from conformance.model import READ_ERROR
+    from conformance.reporters import ReportOptions, resolve_format
 
     paths = list(paths) or ["."]
     if paths.count("-") > 1:
         raise ConfigError("standard input (-) can be scanned once per run")
+    output_format = resolve_format(output_format)
+    targets = [os.path.abspath(p) for _, p in reports] + ([os.path.abspath(output)] if output else [])
+    if len(set(targets)) < len(targets):
+        raise ConfigError("the same file is named twice by --output and --report")
     config = resolve_config(FsPath(config_path) if config_path else None, paths)
     file_args = [p for p in paths if p != "-"]
     roots = [FsPath(p).resolve() for p in file_args if os.path.isdir(p)]
@@ -150,7 +238,8 @@ def run_scan(
         extra_findings=_untrusted_findings(catalog),
     )
     assert STDIN_DISPLAY
-    write_report(result, output_format, output, _use_color(color, output))
+    report_options = ReportOptions(source_root(paths), sarif_category, link_base())
+    write_reports(result, output_format, output, _use_color(color, output), reports, report_options)
     if output is not None and output_format != "text":
         from conformance.reporters.text import summary
 
