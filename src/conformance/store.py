@@ -14,16 +14,34 @@ from typing import IO
 
 from conformance.model import SEVERITIES, Finding
 
-SPILL_AFTER = 5_000
-"""Findings held in memory before batches go to the temporary file."""
+SPILL_AFTER = 8 * 1024 * 1024
+"""Bytes of packed findings held in memory before batches go to the temporary file."""
+
+
+def pack(findings: list[Finding]) -> bytes:
+    """A batch of findings as bytes: how worker processes hand findings over, and how the store keeps them."""
+    import pickle
+
+    return pickle.dumps(findings, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def severity_counts(findings: Iterable[Finding]) -> dict[str, int]:
+    counts = dict.fromkeys(SEVERITIES, 0)
+    for finding in findings:
+        counts[finding.severity] += 1
+    return counts
 
 
 class FindingStore:
-    """Append-only findings in report order; iterate as often as needed (each pass re-reads the spill file)."""
+    """Append-only findings in report order; iterate as often as needed.
+
+    Batches are kept packed (pickled, about a third of the objects' size) and move to a temporary file once
+    they pass ``spill_after`` bytes, so memory does not grow with the size of the scan.
+    """
 
     def __init__(self, spill_after: int = SPILL_AFTER) -> None:
         self._spill_after = spill_after
-        self._memory: list[list[Finding]] = []
+        self._memory: list[bytes] = []
         self._held = 0
         self._spill: IO[bytes] | None = None
         self._spilled_batches = 0
@@ -32,46 +50,46 @@ class FindingStore:
 
     def append_ordered(self, batch: list[Finding]) -> None:
         """Add a batch that sorts after every batch added before it."""
-        if not batch:
-            return
-        self._count(batch)
-        self._memory.append(batch)
-        self._held += len(batch)
+        if batch:
+            self.append_packed(pack(batch), severity_counts(batch))
+
+    def append_packed(self, packed: bytes, counts: dict[str, int]) -> None:
+        """Add a packed batch (see :func:`pack`) that sorts after every batch before it, with its counts."""
+        for severity, count in counts.items():
+            self._counts[severity] += count
+        self._memory.append(packed)
+        self._held += len(packed)
         if self._held > self._spill_after:
             self._flush()
 
     def add_unordered(self, findings: Iterable[Finding]) -> None:
         """Add findings in any order (few: cross-resource results, stdin); merged in when iterating."""
         findings = list(findings)
-        self._count(findings)
+        for severity, count in severity_counts(findings).items():
+            self._counts[severity] += count
         self._late.extend(findings)
 
-    def _count(self, findings: Iterable[Finding]) -> None:
-        for finding in findings:
-            self._counts[finding.severity] += 1
-
     def _flush(self) -> None:
-        import pickle
         import tempfile
 
         if self._spill is None:
             self._spill = tempfile.TemporaryFile(prefix="conformance-findings-")  # noqa: SIM115 (closed by close())
         self._spill.seek(0, 2)
-        for batch in self._memory:
-            pickle.dump(batch, self._spill, protocol=pickle.HIGHEST_PROTOCOL)
+        for packed in self._memory:
+            self._spill.write(packed)
             self._spilled_batches += 1
         self._memory = []
         self._held = 0
 
     def _ordered(self) -> Iterator[Finding]:
-        if self._spill is not None:
-            import pickle
+        import pickle
 
+        if self._spill is not None:
             self._spill.seek(0)
             for _ in range(self._spilled_batches):
                 yield from pickle.load(self._spill)
-        for batch in list(self._memory):
-            yield from batch
+        for packed in list(self._memory):
+            yield from pickle.loads(packed)
 
     def __iter__(self) -> Iterator[Finding]:
         late = sorted(self._late, key=Finding.sort_key)

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from conformance.scope import Scope
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ScopeEntry:
     """What a cross-resource policy knows about one resource of the scan: identity, facts, positions."""
 
