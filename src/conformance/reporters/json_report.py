@@ -46,8 +46,15 @@ def render(result: ScanResult, stream: IO[str], color: bool = False) -> None:
     if len(result.findings) + len(result.errors) <= PRETTY_UP_TO:
         stream.write(json.dumps(to_document(result), indent=2) + "\n")
         return
-    compact = (",", ":")
-    stream.write(json.dumps(_head(result), separators=compact)[:-1] + ',"findings":[')
-    for i, finding in enumerate(result.findings):
-        stream.write(("," if i else "") + json.dumps(finding.to_dict(), separators=compact))
-    stream.write("]," + json.dumps(_tail(result), separators=compact)[1:] + "\n")
+    encode = json.JSONEncoder(separators=(",", ":")).encode  # one encoder: the C fast path, set up once
+    stream.write(encode(_head(result))[:-1] + ',"findings":[')
+    batch: list[str] = []
+    first = True
+    for finding in result.findings:
+        batch.append(encode(finding.to_dict()))
+        if len(batch) == 512:
+            stream.write(("" if first else ",") + ",".join(batch))
+            batch, first = [], False
+    if batch:
+        stream.write(("" if first else ",") + ",".join(batch))
+    stream.write("]," + encode(_tail(result))[1:] + "\n")
