@@ -83,6 +83,18 @@ def error_finding(
     return Finding(policy_id, "error", message, location, resource, path, fingerprint, is_error=True)
 
 
+def policy_failed(policy_id: str, resource: ResourceId, exc: Exception, location: Location) -> Finding:
+    """The error finding for a policy that raised on one resource."""
+    message = f"policy {policy_id} failed on {resource}: {type(exc).__name__}: {exc}"
+    return error_finding(POLICY_ERROR, message, location, resource, policy_id)
+
+
+def policy_misbehaved(policy_id: str, resource: ResourceId, violation: Any, location: Location) -> Finding:
+    """The error finding for a policy that yielded something other than a well-formed Violation."""
+    message = f"policy {policy_id} yielded a malformed violation: {violation!r:.200}"
+    return error_finding(POLICY_ERROR, message, location, resource, policy_id)
+
+
 def decode(raw: bytes) -> tuple[str | None, str | None, int]:
     """Text of a manifest (UTF-8, or UTF-16 with a BOM), or an error message and the failing line."""
     if raw.startswith(b"\xef\xbb\xbf"):
@@ -232,15 +244,7 @@ class FileScanner:
             violations = list(policy.check(resource, self._contexts[policy.id]))
         except Exception as exc:  # a faulty policy must not stop the scan
             location = self._locate(document, resource.base_path, display)
-            outcome.errors.append(
-                error_finding(
-                    POLICY_ERROR,
-                    f"policy {policy.id} failed on {resource.id}: {type(exc).__name__}: {exc}",
-                    location,
-                    resource.id,
-                    policy.id,
-                )
-            )
+            outcome.errors.append(policy_failed(policy.id, resource.id, exc, location))
             return
         for violation in violations:
             finding = self._finding(policy, resource, document, violation, display)
@@ -256,13 +260,7 @@ class FileScanner:
     ) -> Finding:
         if not _well_formed(violation):
             location = self._locate(document, resource.base_path, display)
-            return error_finding(
-                POLICY_ERROR,
-                f"policy {policy.id} yielded a malformed violation: {violation!r:.200}",
-                location,
-                resource.id,
-                policy.id,
-            )
+            return policy_misbehaved(policy.id, resource.id, violation, location)
         path = tuple(violation.path)
         location = self._locate(document, (*resource.base_path, *path), display)
         label = _path_label(resource.data, path)
@@ -290,15 +288,7 @@ class FileScanner:
             facts = policy.facts(resource)
         except Exception as exc:
             location = self._locate(document, resource.base_path, display)
-            outcome.errors.append(
-                error_finding(
-                    POLICY_ERROR,
-                    f"policy {policy.id} failed on {resource.id}: {type(exc).__name__}: {exc}",
-                    location,
-                    resource.id,
-                    policy.id,
-                )
-            )
+            outcome.errors.append(policy_failed(policy.id, resource.id, exc, location))
             return
         if facts is None:
             return
@@ -355,27 +345,11 @@ def run_scope_policies(policies: Iterable[Policy], store: ScopeStore) -> FileOut
             try:
                 violations = list(policy.check(subject, ctx))
             except Exception as exc:
-                outcome.errors.append(
-                    error_finding(
-                        POLICY_ERROR,
-                        f"policy {policy.id} failed on {subject.resource}: {type(exc).__name__}: {exc}",
-                        subject.locate(()),
-                        subject.resource,
-                        policy.id,
-                    )
-                )
+                outcome.errors.append(policy_failed(policy.id, subject.resource, exc, subject.locate(())))
                 continue
             for violation in violations:
                 if not _well_formed(violation):
-                    outcome.errors.append(
-                        error_finding(
-                            POLICY_ERROR,
-                            f"policy {policy.id} yielded a malformed violation: {violation!r:.200}",
-                            subject.locate(()),
-                            subject.resource,
-                            policy.id,
-                        )
-                    )
+                    outcome.errors.append(policy_misbehaved(policy.id, subject.resource, violation, subject.locate(())))
                     continue
                 path = tuple(violation.path)
                 label = ".".join(str(p) for p in path)
