@@ -21,6 +21,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import functools
+import hashlib
+import io
 import json
 import os
 import platform
@@ -30,6 +32,7 @@ import signal
 import statistics
 import subprocess
 import sys
+import tarfile
 import tempfile
 import threading
 import time
@@ -47,6 +50,8 @@ DEFAULT_CACHE = Path(tempfile.gettempdir()) / "conformance-bench"
 DEFAULT_ONE_FILE = "stefanprodan__podinfo/deploy/bases/frontend/deployment.yaml"
 """A single Deployment of the corpus (1.7 KB, one document): what a pre-commit hook scans."""
 EXTS = (".yaml", ".yml", ".json")
+BUSY_CORES = 0.2
+"""Median CPUs used by other processes during a step above which the step is flagged as disturbed."""
 CHECKOV_OK = (0, 1)  # 1: failed checks, like our own exit code 1
 CONFORMANCE_OK = (0, 1)  # 2 means scan errors (parse errors...) or a fatal error: reported, not hidden
 
@@ -61,7 +66,7 @@ paths = sorted(
 )
 loader = yaml.CSafeLoader
 docs = errors = size = 0
-start = time.perf_counter()
+start, cpu = time.perf_counter(), time.process_time()
 for path in paths:
     with open(path, "rb") as handle:
         raw = handle.read()
@@ -70,8 +75,8 @@ for path in paths:
         docs += len(list(yaml.load_all(raw.decode("utf-8"), Loader=loader)))
     except (UnicodeDecodeError, yaml.YAMLError):
         errors += 1
-elapsed = time.perf_counter() - start
-print(json.dumps({"seconds": elapsed, "files": len(paths), "documents": docs, "errors": errors,
+elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
+print(json.dumps({"seconds": elapsed, "cpu": cpu, "files": len(paths), "documents": docs, "errors": errors,
                   "bytes": size}))
 """
 
@@ -101,6 +106,9 @@ sys.exit(main())
 class Run:
     seconds: float
     maxrss_kib: int
+    cpu_seconds: float
+    other_cpu_seconds: float | None
+    """CPU time the rest of the machine used while the command ran (/proc/stat busy time minus the command's)."""
     returncode: int
     stdout: str = ""
     stderr: str = ""
@@ -116,6 +124,10 @@ class Step:
     checkov: str | None = None
     """Key of the Checkov step this one is compared with."""
     seconds: list[float] = field(default_factory=list)
+    cpu_seconds: list[float] = field(default_factory=list)
+    """User + system CPU time of the whole process tree (summed over workers), per run."""
+    other_cores: list[float] = field(default_factory=list)
+    """Average number of CPUs that other processes kept busy during each run (0: a quiet machine)."""
     maxrss_kib: list[int] = field(default_factory=list)
     status: str = "ok"
     notes: list[str] = field(default_factory=list)
@@ -124,6 +136,14 @@ class Step:
     @property
     def median(self) -> float | None:
         return statistics.median(self.seconds) if self.seconds else None
+
+    @property
+    def median_cpu(self) -> float | None:
+        return statistics.median(self.cpu_seconds) if self.cpu_seconds else None
+
+    @property
+    def median_other_cores(self) -> float | None:
+        return statistics.median(self.other_cores) if self.other_cores else None
 
     @property
     def peak_mib(self) -> float | None:
@@ -161,6 +181,19 @@ def peak_rss_note() -> str:
     )
 
 
+def machine_busy_seconds() -> float | None:
+    """CPU time all processors have spent busy since boot (Linux /proc/stat), to spot foreign load."""
+    try:
+        with open("/proc/stat") as stat:
+            fields = stat.readline().split()
+    except OSError:
+        return None
+    # user nice system idle iowait irq softirq steal ...: busy is everything but idle and iowait
+    values = [int(v) for v in fields[1:9]]
+    busy = sum(values) - values[3] - values[4]
+    return busy / os.sysconf("SC_CLK_TCK")
+
+
 def run_once(
     command: Sequence[str],
     *,
@@ -183,6 +216,7 @@ def run_once(
         tempfile.NamedTemporaryFile("r") as rss,
     ):
         argv = [launcher, "-f", "%M", "-o", rss.name, *command] if launcher else list(command)
+        busy_before = machine_busy_seconds()
         start = time.perf_counter()
         proc = subprocess.Popen(
             argv,
@@ -207,6 +241,7 @@ def run_once(
         finally:
             timer.cancel()
         seconds = time.perf_counter() - start
+        busy_after = machine_busy_seconds()
         code = os.waitstatus_to_exitcode(status)
         proc.returncode = code  # reaped by wait4; keep Popen from waiting again
         maxrss = usage.ru_maxrss
@@ -218,7 +253,9 @@ def run_once(
         stderr = err.read().decode("utf-8", "replace")
         if timed_out.is_set():
             stderr += f"\n[bench] killed after the {timeout:.0f}s timeout"
-        return Run(seconds, maxrss, code, out.read().decode("utf-8", "replace"), stderr)
+        cpu = usage.ru_utime + usage.ru_stime  # summed over the reaped tree (GNU time reaps the command)
+        other = None if busy_before is None or busy_after is None else max(0.0, busy_after - busy_before - cpu)
+        return Run(seconds, maxrss, cpu, other, code, out.read().decode("utf-8", "replace"), stderr)
 
 
 def child_environment(cache: Path) -> dict[str, str]:
@@ -263,7 +300,15 @@ def measure(
         runs.append(run)
         step.seconds.append(run.seconds)
         step.maxrss_kib.append(run.maxrss_kib)
-        log(f"  run {len(runs)}/{repeat}: {run.seconds:.3f}s, peak {run.maxrss_kib / 1024:.1f} MiB")
+        step.cpu_seconds.append(run.cpu_seconds)
+        other = "?"
+        if run.other_cpu_seconds is not None and run.seconds > 0:
+            step.other_cores.append(run.other_cpu_seconds / run.seconds)
+            other = f"{step.other_cores[-1]:.2f}"
+        log(
+            f"  run {len(runs)}/{repeat}: {run.seconds:.3f}s wall, {run.cpu_seconds:.3f}s CPU, "
+            f"peak {run.maxrss_kib / 1024:.1f} MiB, other load {other} CPUs"
+        )
     return runs
 
 
@@ -278,9 +323,7 @@ def build_large(corpus: Path, cache: Path, copies: int, make_large: Path, timeou
     if stamp.exists():
         log(f"large corpus: reusing {dest}")
         return dest
-    if dest.exists():
-        shutil.rmtree(dest)
-    building = cache / f".large-{copies}.building"
+    building = cache / f".large-{copies}.building-{os.getpid()}"  # concurrent runs build apart
     if building.exists():
         shutil.rmtree(building)
     log(f"large corpus: building {copies}x copy into {dest} with {make_large}")
@@ -290,8 +333,18 @@ def build_large(corpus: Path, cache: Path, copies: int, make_large: Path, timeou
         timeout=timeout,
     )
     (building / ".complete").write_text(f"{corpus} x{copies}\n")
-    building.rename(dest)
+    install_dir(building, dest)
     return dest
+
+
+def install_dir(built: Path, dest: Path) -> None:
+    """Move a finished directory into place; an incomplete one there is replaced, a complete one kept."""
+    if dest.exists() and not (dest / ".complete").exists():
+        shutil.rmtree(dest)
+    try:
+        built.rename(dest)
+    except OSError:  # another run finished the same directory first
+        shutil.rmtree(built)
 
 
 def conformance_command(option: str | None) -> list[str]:
@@ -325,15 +378,14 @@ def attribute_memory(
     env: dict[str, str] | None = None,
 ) -> None:
     """One extra run: peak RSS of the CLI process vs its largest worker, and what the report says."""
-    rusage_file = cache / f"rusage-{step.key}.json"
-    report = cache / f"report-{step.key}.json"
-    rusage_file.unlink(missing_ok=True)
-    report.unlink(missing_ok=True)
+    rusage_file = cache / f"rusage-{step.key}-{os.getpid()}.json"  # per run: runs may overlap
+    report = cache / f"report-{step.key}-{os.getpid()}.json"
     env = dict(env or os.environ, CONFORMANCE_BENCH_RUSAGE=str(rusage_file))
     command = [sys.executable, "-c", RUSAGE_BOOT, *scan_args(target, jobs), "-o", str(report)]
     run = run_once(command, cwd=cwd, timeout=timeout, env=env)
     if rusage_file.exists():
         usage = json.loads(rusage_file.read_text())
+        rusage_file.unlink()
         step.extra["parent_peak_mib"] = round(usage["self_kib"] / 1024, 1)
         if usage["children_kib"]:  # 0: no worker processes (-j 1, small scans)
             step.extra["largest_worker_peak_mib"] = round(usage["children_kib"] / 1024, 1)
@@ -392,8 +444,8 @@ def fmt(value: float | None, digits: int = 2) -> str:
 def markdown_table(steps: list[Step]) -> str:
     by_key = {s.key: s for s in steps}
     rows = [
-        "| Step | Median s | Min-max s | Peak MiB | x libyaml floor | Speed-up vs Checkov |",
-        "| --- | ---: | ---: | ---: | ---: | ---: |",
+        "| Step | Median s | Min-max s | CPU s | Peak MiB | x libyaml floor | Speed-up vs Checkov | Other load |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for step in steps:
         median = step.median
@@ -407,9 +459,9 @@ def markdown_table(steps: list[Step]) -> str:
         spread = f"{min(step.seconds):.2f}-{max(step.seconds):.2f}" if step.seconds else "—"
         label = step.label if step.status == "ok" else f"{step.label} **{step.status}**"
         rows.append(
-            f"| {label} | {fmt(median, 3)} | {spread} | {fmt(step.peak_mib, 1)} | "
+            f"| {label} | {fmt(median, 3)} | {spread} | {fmt(step.median_cpu, 2)} | {fmt(step.peak_mib, 1)} | "
             f"{fmt(ratio, 2)}{'x' if ratio is not None else ''} | "
-            f"{fmt(speedup, 1)}{'x' if speedup is not None else ''} |"
+            f"{fmt(speedup, 1)}{'x' if speedup is not None else ''} | {fmt(step.median_other_cores, 2)} |"
         )
     return "\n".join(rows)
 
@@ -436,6 +488,55 @@ def memory_table(steps: list[Step]) -> str:
             f"{sum(counts.values()) if counts else '—'} | {error_text} |"
         )
     return "\n".join(rows)
+
+
+def snapshot(commit: str, cache: Path) -> tuple[str, Path]:
+    """src/ and policies/ of a commit, extracted once into the cache with ``git archive``.
+
+    Run with that ``src`` first on PYTHONPATH, the installed console script imports the snapshot (an
+    editable install's path comes later on sys.path) and finds the snapshot's ``policies/`` as its
+    built-in pack, so the work tree can keep changing while the benchmark runs.
+    """
+    sha = subprocess.run(
+        ["git", "-C", str(REPO), "rev-parse", "--verify", f"{commit}^{{commit}}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    dest = cache / f"tree-{sha[:12]}"
+    if not (dest / ".complete").exists():
+        archive = subprocess.run(
+            ["git", "-C", str(REPO), "archive", "--format=tar", sha, "src", "policies"],
+            capture_output=True,
+            check=True,
+        ).stdout
+        building = cache / f".tree-{sha[:12]}.building-{os.getpid()}"
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            if hasattr(tarfile, "data_filter"):
+                tar.extractall(building, filter="data")
+            else:  # Python without extraction filters; the archive is our own repository's
+                tar.extractall(building)
+        (building / ".complete").write_text(sha + "\n")
+        install_dir(building, dest)
+    return sha, dest
+
+
+def builtin_policies_root(env: dict[str, str]) -> str:
+    """Where the conformance that the children import finds its built-in pack (to check --at works)."""
+    probe = "from conformance.catalog.discovery import builtin_root; print(builtin_root())"
+    result = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=False)
+    return result.stdout.strip() or f"? ({tail(result.stderr)})"
+
+
+def tree_state() -> str:
+    """A fingerprint of the code under test (src/ and policies/, by path, size and mtime)."""
+    digest = hashlib.sha256()
+    for top in (REPO / "src", REPO / "policies"):
+        for path in sorted(top.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                stat = path.stat()
+                digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()[:16]
 
 
 def machine() -> dict[str, Any]:
@@ -489,6 +590,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap.add_argument("--make-large", type=Path, help="corpus builder (default: make_large.py beside CORPUS)")
     ap.add_argument("--conformance", help="command that runs conformance (default: the console script)")
     ap.add_argument("--timeout", type=float, default=3600, help="seconds allowed to one command")
+    ap.add_argument(
+        "--at",
+        metavar="COMMIT",
+        help="benchmark src/ and policies/ of this commit (git archive into the cache) instead of the work tree",
+    )
     ap.add_argument("--json", type=Path, metavar="FILE", help="also write the results as JSON")
     args = ap.parse_args(argv)
     if args.repeat < 1:
@@ -505,6 +611,7 @@ def floor_step(key: str, label: str, root: Path, repeat: int, **kwargs: Any) -> 
     if runs:
         child = [json.loads(r.stdout) for r in runs]
         step.seconds = [c["seconds"] for c in child]
+        step.cpu_seconds = [c["cpu"] for c in child]
         step.extra.update({k: child[0][k] for k in ("files", "documents", "errors", "bytes")})
         step.extra["process_wall_seconds"] = [round(r.seconds, 3) for r in runs]
     return step
@@ -525,15 +632,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     conformance = conformance_command(args.conformance)
     repeat: int = args.repeat
     env = child_environment(cache)
+    at_commit = None
+    if args.at:
+        try:
+            at_commit, tree = snapshot(args.at, cache)
+        except (subprocess.SubprocessError, OSError, tarfile.TarError) as exc:
+            print(f"--at {args.at}: cannot extract that commit: {exc}", file=sys.stderr)
+            return 2
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(tree / "src"), env.get("PYTHONPATH")) if p)
+    policies_root = builtin_policies_root(env)
     common: dict[str, Any] = {"cwd": REPO, "timeout": args.timeout, "env": env}
     steps: list[Step] = []
     problems: list[str] = []
     started = time.perf_counter()
 
     load_before = os.getloadavg()
+    state_before = tree_state()
     files = manifest_files(corpus)
     log(f"corpus {corpus}: {len(files)} manifest files; one file: {one_file}")
     log(peak_rss_note())
+    log(f"conformance under test: {shlex.join(conformance)}, built-in policies from {policies_root}")
 
     # One file first, each with an untimed warm-up run: it also fills the bytecode caches for the rest.
     one_floor = Step(
@@ -633,7 +751,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         report_path = step.extra.get("report_path")
         if report_path:
             step.extra["report"] = summarize_report(Path(report_path))
+            Path(report_path).unlink()
     info = machine()
+    if at_commit:
+        info["conformance_commit"] = f"{at_commit[:12]} (--at {args.at}, extracted to {policies_root})"
+    elif tree_state() != state_before:
+        problems.insert(
+            0,
+            "src/ or policies/ changed while the benchmark ran: the numbers mix versions of conformance; "
+            "run it again on a quiet tree",
+        )
     info["loadavg_before"] = [round(x, 2) for x in load_before]
     info["loadavg_after"] = [round(x, 2) for x in os.getloadavg()]
     table = markdown_table(steps)
@@ -660,6 +787,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
     print("\nMemory attribution (one extra run each) and what the report said:\n")
     print(memory)
+    busy = [s.label for s in steps if (s.median_other_cores or 0) > BUSY_CORES]
+    if busy:
+        problems.append(
+            f"other processes kept more than {BUSY_CORES} CPU busy (median) during: "
+            + "; ".join(busy)
+            + ". Wall times there are inflated; the CPU s column is the steadier number; run again"
+        )
     for step in steps:
         for note in step.notes:
             problems.append(f"{step.label}: {note}")
@@ -678,7 +812,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             "repeat": repeat,
             "conformance": conformance,
             "checkov_version": checkov_version,
-            "steps": [{**asdict(s), "median_seconds": s.median, "peak_mib": s.peak_mib} for s in steps],
+            "steps": [
+                {**asdict(s), "median_seconds": s.median, "median_cpu_seconds": s.median_cpu, "peak_mib": s.peak_mib}
+                for s in steps
+            ],
             "problems": problems,
         }
         args.json.write_text(json.dumps(payload, indent=2) + "\n")
