@@ -244,3 +244,15 @@ def test_scope_policies_give_the_same_findings_from_the_database(tmp_path: Path,
     from_database = list(scan(files, chosen, ScanOptions(jobs=1)).findings)
     assert in_memory == from_database
     assert [f.location.file for f in in_memory] == ["d1.yaml", "d3.yaml", "d5.yaml"]
+
+
+def test_evaluations_are_recorded_on_request_in_report_order(tmp_path: Path) -> None:
+    files = [write(tmp_path, f"d{i}.yaml", DEPLOYMENT.format(name=f"app{i}", replicas=1)) for i in range(70)]
+    chosen = policies(tmp_path, "replicas.py", "crashy.py")
+    assert scan(files, chosen, ScanOptions(jobs=1)).evaluations == ()
+    serial = scan(files, chosen, ScanOptions(jobs=1, record_evaluations=True)).evaluations
+    parallel = scan(files, chosen, ScanOptions(jobs=2, record_evaluations=True)).evaluations
+    assert serial == parallel
+    assert [e.file for e in serial] == sorted(f"d{i}.yaml" for i in range(70))
+    assert serial[0].policies == ("t/replicas", "t/crashy")
+    assert str(serial[0].resource) == "Deployment/shop/app0"

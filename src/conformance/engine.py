@@ -24,6 +24,7 @@ from conformance.model import (
     PARSE_ERROR,
     POLICY_ERROR,
     READ_ERROR,
+    Evaluation,
     Finding,
     Location,
     Path,
@@ -49,6 +50,8 @@ class ScanOptions:
     max_file_size: int = 20 * 1024 * 1024
     jobs: int = 0
     """Worker processes; 0 picks the number of CPUs for large scans, 1 runs in this process."""
+    record_evaluations: bool = False
+    """Keep which policies ran on each object (for test reports such as JUnit); costs memory per object."""
 
 
 @dataclass
@@ -61,6 +64,7 @@ class FileOutcome:
     files: int = 0
     documents: int = 0
     resources: int = 0
+    evaluations: list[Evaluation] = field(default_factory=list)
     packed: bytes = b""
     """Findings packed by a worker (see :func:`conformance.store.pack`), with their ``counts``."""
     counts: dict[str, int] = field(default_factory=dict)
@@ -70,6 +74,7 @@ class FileOutcome:
         self.errors.extend(other.errors)
         for policy_id, entries in other.scope.items():
             self.scope.setdefault(policy_id, []).extend(entries)
+        self.evaluations.extend(other.evaluations)
         self.files += other.files
         self.documents += other.documents
         self.resources += other.resources
@@ -135,6 +140,7 @@ class FileScanner:
         self.policies = tuple(p for p in policies if not p.scope)
         self.scope_policies = tuple(p for p in policies if p.scope)
         self._by_kind: dict[str, tuple[Policy, ...]] = {}
+        self._ids_by_kind: dict[str, tuple[str, ...]] = {}
         self._contexts = {p.id: CheckContext(p.options) for p in self.policies}
 
     def policies_for(self, kind: str) -> tuple[Policy, ...]:
@@ -142,6 +148,14 @@ class FileScanner:
         if cached is None:
             cached = tuple(p for p in self.policies if p.applies_to(kind))
             self._by_kind[kind] = cached
+        return cached
+
+    def applicable_ids(self, kind: str) -> tuple[str, ...]:
+        """Ids of every policy (single-resource and cross-resource) that applies to a kind."""
+        cached = self._ids_by_kind.get(kind)
+        if cached is None:
+            every = (*self.policies, *self.scope_policies)
+            cached = self._ids_by_kind[kind] = tuple(p.id for p in every if p.applies_to(kind))
         return cached
 
     def scan_files(self, files: Sequence[InputFile]) -> FileOutcome:
@@ -227,6 +241,8 @@ class FileScanner:
             return
         resource = k8s.make_resource(data, display, document.index, base_path)
         outcome.resources += 1
+        if self.options.record_evaluations:
+            outcome.evaluations.append(Evaluation(display, resource.id, self.applicable_ids(resource.kind)))
         for policy in self.policies_for(resource.kind):
             self._run(policy, resource, document, display, outcome)
         for policy in self.scope_policies:
@@ -423,6 +439,7 @@ def scan(
     store = FindingStore()
     errors: list[Finding] = [*extra_errors]
     scope = ScopeStore()
+    evaluations: list[Evaluation] = []
     stats = FileOutcome()
 
     def absorb(outcome: FileOutcome, ordered: bool) -> None:
@@ -435,6 +452,7 @@ def scan(
         errors.extend(outcome.errors)
         for policy_id, entries in outcome.scope.items():
             scope.add(policy_id, entries)
+        evaluations.extend(outcome.evaluations)
         stats.files += outcome.files
         stats.documents += outcome.documents
         stats.resources += outcome.resources
@@ -466,4 +484,7 @@ def scan(
             gc.enable()
     infos: tuple[PolicyInfo, ...] = tuple(p.info for p in policies)
     scan_stats = ScanStats(stats.files, stats.documents, stats.resources, time.perf_counter() - started)
-    return ScanResult(infos, store, tuple(sorted(errors, key=Finding.sort_key)), scan_stats, options.fail_on)
+    evaluations.sort(key=lambda evaluation: evaluation.file)  # stable: document order within a file
+    return ScanResult(
+        infos, store, tuple(sorted(errors, key=Finding.sort_key)), scan_stats, options.fail_on, tuple(evaluations)
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 Path = tuple[Any, ...]
 """A path inside a document: mapping keys and sequence indices, from the document root."""
@@ -163,6 +163,14 @@ class ScanStats:
         }
 
 
+class Evaluation(NamedTuple):
+    """Which policies a scan ran on one resource: what test reports list as passed, failed or skipped."""
+
+    file: str
+    resource: ResourceId
+    policies: tuple[str, ...]
+
+
 class FindingSource(Protocol):
     """Findings in report order (sorted by file, line, column): iterable more than once, counted by severity."""
 
@@ -185,6 +193,8 @@ class ScanResult:
     errors: tuple[Finding, ...]
     stats: ScanStats = field(default_factory=ScanStats)
     fail_on: str = "error"
+    evaluations: tuple[Evaluation, ...] = ()
+    """Every resource scanned, in report order, with the ids of the policies that applied to it."""
 
     def counts(self) -> Mapping[str, int]:
         return self.findings.counts()

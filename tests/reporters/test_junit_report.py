@@ -105,3 +105,54 @@ def test_cli_writes_junit_next_to_text(tmp_path: Path) -> None:
     xml = JUnitXml.fromfile(str(out))
     xml.update_statistics()
     assert xml.failures > 0
+
+
+def test_every_policy_and_object_of_a_real_scan_is_a_testcase(tmp_path) -> None:
+    """Through the CLI: failures where a policy failed, passes where it applied, skipped where it did not."""
+    import os
+    import shutil
+
+    from click.testing import CliRunner
+    from junitparser import JUnitXml
+
+    from conformance.cli import cli
+    from conftest import FIXTURES
+
+    shutil.copy(FIXTURES / "examples" / "payments-compliant.yaml", tmp_path / "payments.yaml")
+    shutil.copy(FIXTURES / "examples" / "shop-frontend.yaml", tmp_path / "shop.yaml")
+    (tmp_path / "values.yaml").write_text("replicaCount: 2\n")
+    old = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        result = CliRunner().invoke(
+            cli,
+            [
+                "scan",
+                ".",
+                "-f",
+                "junit",
+                "-o",
+                "junit.xml",
+                "--policy",
+                "k8s/no-host-network",
+                "--policy",
+                "k8s/pod-disruption-budget",
+            ],
+        )
+    finally:
+        os.chdir(old)
+    assert result.exit_code == 1, result.output
+    suites = {suite.name: suite for suite in JUnitXml.fromfile(str(tmp_path / "junit.xml"))}
+    assert set(suites) == {"payments.yaml", "shop.yaml"}  # values.yaml holds no object and no finding
+    outcomes = {
+        (suite_name, case.name): (case.result[0].__class__.__name__ if case.result else "passed")
+        for suite_name, suite in suites.items()
+        for case in suite
+    }
+    assert outcomes[("shop.yaml", "k8s/no-host-network Deployment/default/frontend")] == "Failure"
+    assert outcomes[("shop.yaml", "k8s/no-host-network Service/default/frontend")] == "Skipped"
+    assert outcomes[("payments.yaml", "k8s/no-host-network Deployment/payments/payments")] == "passed"
+    assert outcomes[("payments.yaml", "k8s/pod-disruption-budget Deployment/payments/payments")] == "passed"
+    assert outcomes[("payments.yaml", "k8s/pod-disruption-budget Service/payments/payments")] == "Skipped"
+    # 3 objects in payments.yaml and 2 in shop.yaml, two policies each
+    assert len(outcomes) == 10

@@ -228,7 +228,10 @@ def run_scan(
     files, problems = collect(file_args, excludes)
     input_errors = [error_finding(READ_ERROR, p.message, Location(p.display)) for p in problems]
     stdin = sys.stdin.buffer.read() if "-" in paths else None
-    options = ScanOptions(fail_on=fail_on or config.fail_on, max_file_size=config.max_file_size, jobs=jobs)
+    junit = "junit" in (output_format, *(f for f, _ in reports))
+    options = ScanOptions(
+        fail_on=fail_on or config.fail_on, max_file_size=config.max_file_size, jobs=jobs, record_evaluations=junit
+    )
     result = scan(
         files,
         policies,

@@ -2,18 +2,21 @@
 
 The test model, over what a scan result holds:
 
-- a ``<testsuite>`` per file that has findings or scan errors, named by its repository-relative path;
+- a ``<testsuite>`` per file that holds Kubernetes objects, findings or scan errors, named by its
+  repository-relative path;
+- for each object of the file (the scan's ``evaluations``), a ``<testcase>`` per policy of the scan: failed
+  or passed where the policy applied to the object's kind, ``<skipped/>`` where it did not;
 - a ``<testcase>`` per (policy, resource) with findings in that file: ``classname`` is the policy id, ``name``
   the policy id and the resource, ``file`` and ``line`` the first finding. It has an ``<error>`` when one of
   them is a scan error, a ``<failure>`` when one is at or above the fail-on severity, and otherwise passes
   with its findings in ``<system-out>`` (they do not fail the run, so they do not fail the test). The element
   text lists every finding of the pair, one per line;
-- a passing ``<testcase>`` per policy of the scan with no finding in a file that holds resources (a file
-  with at least one finding about a resource), named ``<policy> (no violation in this file)``;
+- findings about no object (a parse error, a duplicate key) get a ``<testcase>`` of their own; a result
+  built without evaluations (by hand, in tests) gets a passing ``<policy> (no violation in this file)``
+  case per policy instead of the per-object cases;
 - when no file has a finding, one ``<testsuite name="conformance">`` with a passing case per policy.
 
-The scan result does not list the files without findings, nor which policies applied to which resources, so
-those files have no suite and not-applicable pairs are not written as ``<skipped/>``.
+Files without Kubernetes objects and without findings (a Helm values file, say) get no suite.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from dataclasses import dataclass, field
 from itertools import groupby
 from typing import IO, TYPE_CHECKING
 
-from conformance.model import SEVERITY_RANK, Finding, ScanResult
+from conformance.model import SEVERITY_RANK, Evaluation, Finding, ScanResult
 from conformance.reporters import ReportOptions, report_path
 
 if TYPE_CHECKING:
@@ -48,7 +51,9 @@ class _Case:
     file: str
     findings: list[Finding] = field(default_factory=list)
     outcome: str = "pass"
-    """``error``, ``failure`` or ``pass``."""
+    """``error``, ``failure``, ``skipped`` or ``pass``."""
+    reason: str = ""
+    """Why a skipped case did not run."""
 
 
 @dataclass
@@ -71,34 +76,61 @@ def _outcome(findings: list[Finding], floor: int) -> str:
 def _suites(result: ScanResult, options: ReportOptions) -> Iterator[_Suite]:
     floor = SEVERITY_RANK[result.fail_on]
     everything = heapq.merge(result.errors, result.findings, key=Finding.sort_key)
+    by_file = {file: list(group) for file, group in groupby(everything, key=lambda f: f.location.file)}
+    evaluated: dict[str, list[Evaluation]] = {}
+    for evaluation in result.evaluations:
+        evaluated.setdefault(evaluation.file, []).append(evaluation)
     policy_ids = list(dict.fromkeys(p.id for p in result.policies))
-    found_any = False
-    for file, group in groupby(everything, key=lambda f: f.location.file):
-        found_any = True
-        path = report_path(file, options.source_root)
-        cases: dict[tuple[str, str], _Case] = {}
-        has_resources = False
-        for finding in group:
-            resource = str(finding.resource) if finding.resource else ""
-            has_resources = has_resources or finding.resource is not None
-            key = (finding.policy_id, resource)
-            if key not in cases:
-                name = f"{finding.policy_id} {resource}" if resource else finding.policy_id
-                cases[key] = _Case(finding.policy_id, name, path)
-            cases[key].findings.append(finding)
-        for case in cases.values():
-            case.outcome = _outcome(case.findings, floor)
-        listed = list(cases.values())
-        if has_resources:
-            failed = {policy_id for policy_id, _ in cases}
-            listed += [
-                _Case(policy_id, f"{policy_id} (no violation in this file)", path)
-                for policy_id in policy_ids
-                if policy_id not in failed
-            ]
-        yield _Suite(path or ".", listed)
-    if not found_any:
+    files = sorted(set(by_file) | set(evaluated))
+    for file in files:
+        yield _suite(file, by_file.get(file, []), evaluated.get(file, []), policy_ids, floor, options)
+    if not files:
         yield _Suite("conformance", [_Case(policy_id, policy_id, "") for policy_id in policy_ids])
+
+
+def _suite(
+    file: str,
+    findings: list[Finding],
+    evaluations: list[Evaluation],
+    policy_ids: list[str],
+    floor: int,
+    options: ReportOptions,
+) -> _Suite:
+    path = report_path(file, options.source_root)
+    cases: dict[tuple[str, str], _Case] = {}
+    for finding in findings:
+        resource = str(finding.resource) if finding.resource else ""
+        key = (finding.policy_id, resource)
+        if key not in cases:
+            name = f"{finding.policy_id} {resource}" if resource else finding.policy_id
+            cases[key] = _Case(finding.policy_id, name, path)
+        cases[key].findings.append(finding)
+    for case in cases.values():
+        case.outcome = _outcome(case.findings, floor)
+    listed = [case for (_, resource), case in cases.items() if not resource or not evaluations]
+    if evaluations:
+        # every (policy, resource) of the file: failed or passed where the policy applied, skipped elsewhere
+        for evaluation in evaluations:
+            resource = str(evaluation.resource)
+            applicable = set(evaluation.policies)
+            for policy_id in policy_ids:
+                found = cases.get((policy_id, resource))
+                if found is None:
+                    found = _Case(policy_id, f"{policy_id} {resource}", path)
+                    if policy_id not in applicable:
+                        found.outcome = "skipped"
+                        found.reason = f"does not apply to {evaluation.resource.kind}"
+                listed.append(found)
+        named = {str(e.resource) for e in evaluations}
+        listed += [case for (_, resource), case in cases.items() if resource and resource not in named]
+    elif any(f.resource is not None for f in findings):
+        failed = {policy_id for policy_id, _ in cases}
+        listed += [
+            _Case(policy_id, f"{policy_id} (no violation in this file)", path)
+            for policy_id in policy_ids
+            if policy_id not in failed
+        ]
+    return _Suite(path or ".", listed)
 
 
 def _finding_line(finding: Finding, path: str) -> str:
@@ -119,7 +151,7 @@ def _suite_element(suite: _Suite) -> Element:
             "tests": str(len(suite.cases)),
             "failures": str(suite.count("failure")),
             "errors": str(suite.count("error")),
-            "skipped": "0",
+            "skipped": str(suite.count("skipped")),
         },
     )
     for case in suite.cases:
@@ -129,6 +161,9 @@ def _suite_element(suite: _Suite) -> Element:
         if case.findings:
             attributes["line"] = str(case.findings[0].location.line)
         testcase = SubElement(element, "testcase", attributes)
+        if case.outcome == "skipped":
+            SubElement(testcase, "skipped", {"message": _xml(case.reason)})
+            continue
         if not case.findings:
             continue
         text = _xml("\n".join(_finding_line(f, case.file) for f in case.findings))
@@ -144,14 +179,15 @@ def render(result: ScanResult, stream: IO[str], color: bool = False, options: Re
     from xml.etree.ElementTree import indent, tostring
 
     options = options or ReportOptions()
-    tests = failures = errors = 0
+    tests = failures = errors = skipped = 0
     for suite in _suites(result, options):  # a first pass for the totals of the root element
         tests += len(suite.cases)
         failures += suite.count("failure")
         errors += suite.count("error")
+        skipped += suite.count("skipped")
     stream.write('<?xml version="1.0" encoding="UTF-8"?>\n')
     stream.write(
-        f'<testsuites name="conformance" tests="{tests}" failures="{failures}" errors="{errors}" skipped="0" '
+        f'<testsuites name="conformance" tests="{tests}" failures="{failures}" errors="{errors}" skipped="{skipped}" '
         f'time="{result.stats.duration_seconds:.3f}">\n'
     )
     for suite in _suites(result, options):
