@@ -64,14 +64,16 @@ def load_policies(
 def _untrusted_findings(catalog: Catalog) -> list[Finding]:
     findings = []
     for found in catalog.untrusted:
-        display = os.path.relpath(found.path) if not str(found.path).startswith("..") else str(found.path)
+        from conformance.inputs import display_path
+
+        display = display_path(str(found.path), os.getcwd())
         message = "Python policy not run: it comes from the scanned tree; pass --trust-local-policies to run it"
         findings.append(
             Finding(
                 UNTRUSTED_POLICY,
                 "warning",
                 message,
-                Location(display.replace(os.sep, "/")),
+                Location(display),
                 fingerprint=make_fingerprint(UNTRUSTED_POLICY, display, None, ""),
             )
         )
@@ -199,7 +201,7 @@ def run_scan(
     reports: Sequence[tuple[str, str]] = (),
     sarif_category: str = "conformance",
 ) -> int:
-    from conformance.engine import STDIN_DISPLAY, ScanOptions, error_finding, scan
+    from conformance.engine import ScanOptions, error_finding, scan
     from conformance.inputs import Excludes, collect
     from conformance.model import READ_ERROR
     from conformance.reporters import ReportOptions, resolve_format
@@ -240,7 +242,6 @@ def run_scan(
         extra_errors=input_errors,
         extra_findings=_untrusted_findings(catalog),
     )
-    assert STDIN_DISPLAY
     report_options = ReportOptions(source_root(paths), sarif_category, link_base())
     write_reports(result, output_format, output, _use_color(color, output), reports, report_options)
     if output is not None and output_format != "text":
