@@ -35,7 +35,7 @@ def summary(result: ScanResult) -> str:
     stats = result.stats
     parts.append(
         f"{stats.files} file{'s' if stats.files != 1 else ''}, {stats.resources} resource"
-        f"{'s' if stats.resources != 1 else ''} scanned with {len(result.policies)} policies "
+        f"{'s' if stats.resources != 1 else ''} scanned with {len(result.policies)} polic{'y' if len(result.policies) == 1 else 'ies'} "
         f"in {stats.duration_seconds:.2f}s"
     )
     return "; ".join(parts)
