@@ -33,9 +33,10 @@ def summary(result: ScanResult) -> str:
     if result.errors:
         parts.append(f"{len(result.errors)} scan error{'s' if len(result.errors) != 1 else ''}")
     stats = result.stats
+    policies = len(result.policies)
     parts.append(
         f"{stats.files} file{'s' if stats.files != 1 else ''}, {stats.resources} resource"
-        f"{'s' if stats.resources != 1 else ''} scanned with {len(result.policies)} polic{'y' if len(result.policies) == 1 else 'ies'} "
+        f"{'s' if stats.resources != 1 else ''} scanned with {policies} polic{'y' if policies == 1 else 'ies'} "
         f"in {stats.duration_seconds:.2f}s"
     )
     return "; ".join(parts)
