@@ -256,3 +256,18 @@ def test_evaluations_are_recorded_on_request_in_report_order(tmp_path: Path) -> 
     assert [e.file for e in serial] == sorted(f"d{i}.yaml" for i in range(70))
     assert serial[0].policies == ("t/replicas", "t/crashy")
     assert str(serial[0].resource) == "Deployment/shop/app0"
+
+
+def test_fingerprints_do_not_depend_on_the_directory_the_scan_starts_in(tmp_path: Path, monkeypatch) -> None:
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    (repo / "k8s").mkdir()
+    (repo / "k8s" / "app.yaml").write_text(DEPLOYMENT.format(name="web", replicas=1))
+    chosen = policies(tmp_path, "replicas.py")
+    prints = []
+    for cwd, display in ((repo, "k8s/app.yaml"), (repo / "k8s", "app.yaml"), (tmp_path, "repo/k8s/app.yaml")):
+        monkeypatch.chdir(cwd)
+        (finding,) = scan([InputFile(display, display)], chosen, ScanOptions(jobs=1)).findings
+        assert finding.location.file == display
+        prints.append(finding.fingerprint)
+    assert len(set(prints)) == 1

@@ -16,7 +16,7 @@ from typing import Any
 
 from conformance import yamlio
 from conformance.catalog.policy import CheckContext, Policy, ScopeEntry
-from conformance.inputs import InputFile
+from conformance.inputs import InputFile, repository_path
 from conformance.model import (
     DUPLICATE_KEY,
     INTERNAL_ERROR,
@@ -84,7 +84,7 @@ def error_finding(
     policy_id: str, message: str, location: Location, resource: ResourceId | None = None, path: str = ""
 ) -> Finding:
     """A scan error (unreadable input, crashing policy): always severity error, makes the run exit 2."""
-    fingerprint = make_fingerprint(policy_id, location.file, resource, path or message)
+    fingerprint = make_fingerprint(policy_id, repository_path(location.file), resource, path or message)
     return Finding(policy_id, "error", message, location, resource, path, fingerprint, is_error=True)
 
 
@@ -206,7 +206,7 @@ class FileScanner:
             if issue.fatal:
                 outcome.errors.append(error_finding(PARSE_ERROR, issue.message, location))
             else:
-                fingerprint = make_fingerprint(DUPLICATE_KEY, display, None, issue.message)
+                fingerprint = make_fingerprint(DUPLICATE_KEY, repository_path(display), None, issue.message)
                 outcome.findings.append(
                     Finding(DUPLICATE_KEY, "warning", issue.message, location, None, "", fingerprint)
                 )
@@ -288,7 +288,7 @@ class FileScanner:
             location,
             resource.id,
             label,
-            make_fingerprint(policy.id, display, resource.id, identity),
+            make_fingerprint(policy.id, repository_path(display), resource.id, identity),
         )
 
     def _record_facts(
@@ -378,7 +378,7 @@ def run_scope_policies(policies: Iterable[Policy], store: ScopeStore) -> FileOut
                         subject.locate(path),
                         subject.resource,
                         label,
-                        make_fingerprint(policy.id, subject.file, subject.resource, identity),
+                        make_fingerprint(policy.id, repository_path(subject.file), subject.resource, identity),
                     )
                 )
     return outcome

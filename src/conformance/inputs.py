@@ -6,6 +6,7 @@ import os
 import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", ".venv", "__pycache__", ".tox"})
@@ -38,6 +39,32 @@ def display_path(path: str, base: str) -> str:
         relative = path
     relative = relative.replace(os.sep, "/")
     return relative[2:] if relative.startswith("./") else relative
+
+
+def git_root(directory: str) -> str | None:
+    """The work tree holding ``directory`` (the nearest ancestor with a ``.git`` entry), if any."""
+    current = os.path.abspath(directory)
+    while True:
+        if os.path.exists(os.path.join(current, ".git")):
+            return current
+        parent = os.path.dirname(current)
+        if parent == current:
+            return None
+        current = parent
+
+
+_cached_git_root = lru_cache(maxsize=4096)(git_root)
+
+
+def repository_path(display: str) -> str:
+    """The path fingerprints use: relative to the git work tree holding the file (else the working directory),
+    so a finding keeps its identity whichever directory the scan was started from."""
+    if display.startswith("<"):  # <stdin>
+        return display
+    absolute = os.path.abspath(display)
+    root = _cached_git_root(os.path.dirname(absolute)) or os.getcwd()
+    relative = os.path.relpath(absolute, root)
+    return display if relative.startswith(os.pardir + os.sep) else relative.replace(os.sep, "/")
 
 
 class Excludes:

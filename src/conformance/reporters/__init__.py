@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache, partial
 from typing import IO
 
+from conformance.inputs import git_root
 from conformance.model import SEVERITIES, Finding, Location, ScanResult, make_fingerprint
 
 Reporter = Callable[[ScanResult, IO[str], bool], None]
@@ -72,18 +73,6 @@ def _within(path: str, root: str) -> bool:
 
 
 @lru_cache(maxsize=1024)
-def git_root(directory: str) -> str | None:
-    """The work tree holding ``directory`` (the nearest ancestor with a ``.git`` entry), if any."""
-    current = os.path.abspath(directory)
-    while True:
-        if os.path.exists(os.path.join(current, ".git")):
-            return current
-        parent = os.path.dirname(current)
-        if parent == current:
-            return None
-        current = parent
-
-
 def _relative(path: str, root: str) -> str | None:
     if not _within(path, root):
         return None
