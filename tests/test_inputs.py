@@ -73,7 +73,7 @@ def test_walk_picks_manifest_suffixes_and_skips_vcs_dirs(tree: Path) -> None:
         "repo/apps/web/values.yml",
         "repo/vendor/lib.yaml",
     ]
-    assert files[0] == InputFile(os.path.join(str(tree), ".hidden.yaml"), "repo/.hidden.yaml")
+    assert files[0] == InputFile(os.path.join(str(tree), ".hidden.yaml"), "repo/.hidden.yaml", ".hidden.yaml")
 
 
 def test_display_is_relative_to_base(tree: Path) -> None:

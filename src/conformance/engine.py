@@ -15,8 +15,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from conformance import yamlio
-from conformance.catalog.policy import CheckContext, Policy, ScopeEntry
-from conformance.inputs import InputFile, repository_path
+from conformance.catalog.policy import (
+    DOCKERFILE,
+    KUBERNETES,
+    REPOSITORY,
+    YAML_FILE,
+    CheckContext,
+    Policy,
+    ScopeEntry,
+)
+from conformance.inputs import MANIFEST_SUFFIXES, InputFile, repository_path
 from conformance.model import (
     DUPLICATE_KEY,
     INTERNAL_ERROR,
@@ -38,6 +46,8 @@ from conformance.model import (
 from conformance.scope import ScopeStore
 from conformance.store import FindingStore, pack, severity_counts
 from conformance.targets import kubernetes as k8s
+from conformance.targets.files import YamlDocument
+from conformance.targets.repo import Repository
 
 PARALLEL_MIN_FILES = 64
 CHUNK_FILES = 16
@@ -137,11 +147,19 @@ class FileScanner:
 
     def __init__(self, policies: Sequence[Policy], options: ScanOptions) -> None:
         self.options = options
-        self.policies = tuple(p for p in policies if not p.scope)
-        self.scope_policies = tuple(p for p in policies if p.scope)
+        kubernetes = [p for p in policies if p.target == KUBERNETES]
+        self.policies = tuple(p for p in kubernetes if not p.scope)
+        self.scope_policies = tuple(p for p in kubernetes if p.scope)
+        self.yaml_policies = tuple(p for p in policies if p.target == YAML_FILE)
+        self.dockerfile_policies = tuple(p for p in policies if p.target == DOCKERFILE)
+        self.repository_policies = tuple(p for p in policies if p.target == REPOSITORY)
         self._by_kind: dict[str, tuple[Policy, ...]] = {}
         self._ids_by_kind: dict[str, tuple[str, ...]] = {}
-        self._contexts = {p.id: CheckContext(p.options) for p in self.policies}
+        self._contexts = {p.id: CheckContext(p.options) for p in policies if not p.scope}
+
+    def selects_file(self, relative: str) -> bool:
+        """Whether a file policy selects a file a directory walk would otherwise skip (a Dockerfile)."""
+        return any(p.applies_to_file(relative) for p in (*self.dockerfile_policies, *self.yaml_policies))
 
     def policies_for(self, kind: str) -> tuple[Policy, ...]:
         cached = self._by_kind.get(kind)
@@ -192,14 +210,23 @@ class FileScanner:
             message = f"cannot read file: {exc.strerror or exc}"
             outcome.errors.append(error_finding(READ_ERROR, message, Location(display)))
             return outcome
-        return self.scan_bytes(raw, display, outcome)
+        return self.scan_bytes(raw, display, outcome, item.glob_path)
 
-    def scan_bytes(self, raw: bytes, display: str, outcome: FileOutcome | None = None) -> FileOutcome:
+    def scan_bytes(
+        self, raw: bytes, display: str, outcome: FileOutcome | None = None, relative: str = ""
+    ) -> FileOutcome:
+        """Scan a file's bytes: a Dockerfile when a Dockerfile policy selects it, else YAML documents."""
         outcome = outcome or FileOutcome(files=1)
+        relative = relative or display
         text, problem, line = decode(raw)
         if text is None:
             outcome.errors.append(error_finding(PARSE_ERROR, problem or "undecodable", Location(display, line)))
             return outcome
+        if not relative.endswith(MANIFEST_SUFFIXES):
+            dockerfile_policies = [p for p in self.dockerfile_policies if p.applies_to_file(relative)]
+            if dockerfile_policies:
+                self._scan_dockerfile(text, display, dockerfile_policies, outcome)
+                return outcome
         loaded = yamlio.load(text)
         for issue in loaded.problems:
             location = Location(display, issue.line, issue.column)
@@ -210,10 +237,67 @@ class FileScanner:
                 outcome.findings.append(
                     Finding(DUPLICATE_KEY, "warning", issue.message, location, None, "", fingerprint)
                 )
+        yaml_policies = [p for p in self.yaml_policies if p.applies_to_file(relative)]
         for document in loaded.documents:
             outcome.documents += 1
             for base_path, data in k8s.resources_of(document.data, display, document.index):
                 self._scan_object(document, base_path, data, display, outcome)
+            if yaml_policies:
+                target = YamlDocument(display, relative, document.index, document.data)
+                for policy in yaml_policies:
+                    for violation in self._violations(policy, target, display, Location(display), outcome):
+                        path = tuple(violation.path)
+                        location = self._locate(document, path, display)
+                        label = _path_label(document.data, path)
+                        outcome.findings.append(_plain_finding(policy, violation, location, label))
+        return outcome
+
+    def _scan_dockerfile(self, text: str, display: str, policies: Sequence[Policy], outcome: FileOutcome) -> None:
+        from conformance.targets import dockerfile as docker
+
+        parsed = docker.parse(text, display)
+        outcome.documents += 1
+        for problem in parsed.problems:
+            message = f"Dockerfile: {problem.message}"
+            outcome.errors.append(error_finding(PARSE_ERROR, message, Location(display, problem.line, problem.column)))
+        for policy in policies:
+            for violation in self._violations(policy, parsed, display, Location(display), outcome):
+                index = violation.path[0] if violation.path else None
+                if isinstance(index, int) and 0 <= index < len(parsed.instructions):
+                    line, column, end_line, end_column = parsed.locate(index)
+                    location = Location(display, line, column, end_line, end_column)
+                    label = parsed.label(index)
+                else:
+                    location, label = Location(display), ""
+                outcome.findings.append(_plain_finding(policy, violation, location, label))
+
+    def _violations(
+        self, policy: Policy, target: Any, display: str, fallback: Location, outcome: FileOutcome
+    ) -> list[Violation]:
+        """Run a file or repository policy on its target; faults become error findings naming the policy."""
+        try:
+            violations = list(policy.check(target, self._contexts[policy.id]))
+        except Exception as exc:
+            message = f"policy {policy.id} failed on {display}: {type(exc).__name__}: {exc}"
+            outcome.errors.append(error_finding(POLICY_ERROR, message, fallback, None, policy.id))
+            return []
+        good = []
+        for violation in violations:
+            if _well_formed(violation):
+                good.append(violation)
+            else:
+                message = f"policy {policy.id} yielded a malformed violation: {violation!r:.200}"
+                outcome.errors.append(error_finding(POLICY_ERROR, message, fallback, None, policy.id))
+        return good
+
+    def scan_repository(self, repository: Repository) -> FileOutcome:
+        """Run the repository policies once on a repository view."""
+        outcome = FileOutcome()
+        root = Location(repository.display)
+        for policy in self.repository_policies:
+            for violation in self._violations(policy, repository, repository.display, root, outcome):
+                location, label = repository_location(repository, tuple(violation.path))
+                outcome.findings.append(_plain_finding(policy, violation, location, label))
         return outcome
 
     def _scan_object(
@@ -323,6 +407,24 @@ class FileScanner:
         return _location(display, yamlio.locate(document.node, path))
 
 
+def _plain_finding(policy: Policy, violation: Violation, location: Location, label: str) -> Finding:
+    """A finding of a file or repository policy (no Kubernetes object)."""
+    identity = f"{label}#{violation.key}" if violation.key else label
+    fingerprint = make_fingerprint(policy.id, repository_path(location.file), None, identity)
+    return Finding(policy.id, policy.info.severity, violation.message, location, None, label, fingerprint)
+
+
+def repository_location(repository: Repository, path: Path) -> tuple[Location, str]:
+    """Where a repository policy's violation points, and its label: the root, a file, or a line in a file."""
+    if not path or not isinstance(path[0], str):
+        return Location(repository.display), ""
+    file = path[0]
+    display = file if repository.display in ("", ".") else f"{repository.display.rstrip('/')}/{file}"
+    line = path[1] if len(path) > 1 and isinstance(path[1], int) and path[1] > 0 else 1
+    column = path[2] if len(path) > 2 and isinstance(path[2], int) and path[2] > 0 else 1
+    return Location(display, line, column), file
+
+
 def _location(display: str, span: yamlio.NodeSpan) -> Location:
     return Location(display, span.line, span.column, span.end_line, span.end_column)
 
@@ -428,6 +530,7 @@ def scan(
     stdin: bytes | None = None,
     extra_errors: Sequence[Finding] = (),
     extra_findings: Sequence[Finding] = (),
+    repositories: Sequence[Repository] = (),
 ) -> ScanResult:
     """Scan files (and stdin's bytes, if given) with the given policies.
 
@@ -477,6 +580,8 @@ def scan(
                 outcome.findings.sort(key=Finding.sort_key)
                 absorb(outcome, ordered=True)
         absorb(run_scope_policies(scanner.scope_policies, scope), ordered=False)
+        for repository in repositories:
+            absorb(scanner.scan_repository(repository), ordered=False)
         store.add_unordered(extra_findings)
     finally:
         scope.close()

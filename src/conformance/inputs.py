@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -18,6 +18,13 @@ class InputFile:
 
     path: str
     display: str
+    relative: str = ""
+    """The path relative to its repository root (the git work tree, else the scanned directory), with forward
+    slashes: what file policies' ``FILES`` globs match. Empty when unknown (then ``display`` is used)."""
+
+    @property
+    def glob_path(self) -> str:
+        return self.relative or self.display
 
 
 @dataclass(frozen=True)
@@ -92,36 +99,56 @@ def _inside(path: str, root: str) -> bool:
     return real == root or real.startswith(root.rstrip(os.sep) + os.sep)
 
 
+def relative_to_root(path: str, root: str | None) -> str:
+    """``path`` relative to a repository root, with forward slashes ('' when outside it or no root)."""
+    if root is None:
+        return ""
+    relative = os.path.relpath(os.path.abspath(path), root)
+    if relative == os.pardir or relative.startswith(os.pardir + os.sep):
+        return ""
+    return relative.replace(os.sep, "/")
+
+
 def collect(
-    paths: Sequence[str], excludes: Excludes, base: str | None = None
+    paths: Sequence[str],
+    excludes: Excludes,
+    base: str | None = None,
+    include: Callable[[str], bool] | None = None,
 ) -> tuple[list[InputFile], list[InputProblem]]:
-    """Expand scan arguments into files; problems (missing paths, symlinks leaving the tree) are returned."""
+    """Expand scan arguments into files; problems (missing paths, symlinks leaving the tree) are returned.
+
+    A directory walk takes YAML and JSON files, plus files whose repository-relative path ``include``
+    accepts (Dockerfiles and other files that file policies select).
+    """
     base = base or os.getcwd()
     files: list[InputFile] = []
     problems: list[InputProblem] = []
     seen: set[str] = set()
 
-    def add(path: str) -> None:
+    def add(path: str, root: str | None) -> None:
         key = os.path.realpath(path) if os.path.islink(path) else os.path.abspath(path)
         if key not in seen:
             seen.add(key)
-            files.append(InputFile(path, display_path(path, base)))
+            files.append(InputFile(path, display_path(path, base), relative_to_root(path, root)))
 
     for arg in paths:
         if not os.path.lexists(arg):
             problems.append(InputProblem(arg, "no such file or directory"))
         elif os.path.isdir(arg):
-            for path, problem in _walk(arg, excludes):
+            root = _cached_git_root(os.path.abspath(arg)) or os.path.abspath(arg)
+            for path, problem in _walk(arg, excludes, include, root):
                 if problem:
                     problems.append(InputProblem(display_path(path, base), problem))
                 else:
-                    add(path)
+                    add(path, root)
         else:
-            add(arg)  # named explicitly: read whatever its suffix
+            add(arg, _cached_git_root(os.path.dirname(os.path.abspath(arg))))  # named explicitly: read it
     return files, problems
 
 
-def _walk(top: str, excludes: Excludes) -> Iterator[tuple[str, str | None]]:
+def _walk(
+    top: str, excludes: Excludes, include: Callable[[str], bool] | None = None, root: str | None = None
+) -> Iterator[tuple[str, str | None]]:
     root = os.path.realpath(top)
     for dirpath, dirnames, filenames in os.walk(top, followlinks=False):
         kept = []
@@ -136,9 +163,9 @@ def _walk(top: str, excludes: Excludes) -> Iterator[tuple[str, str | None]]:
             kept.append(name)
         dirnames[:] = kept
         for name in sorted(filenames):
-            if not name.endswith(MANIFEST_SUFFIXES):
-                continue
             full = os.path.join(dirpath, name)
+            if not name.endswith(MANIFEST_SUFFIXES) and not (include and include(relative_to_root(full, root))):
+                continue
             if excludes.excluded(full):
                 continue
             if os.path.islink(full):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, Protocol
 
 from conformance.model import Location, Path, PolicyInfo, ResourceId, Violation
@@ -15,6 +16,19 @@ from conformance.targets.kubernetes import Resource
 
 if TYPE_CHECKING:
     from conformance.scope import Scope
+
+
+KUBERNETES = "kubernetes"
+YAML_FILE = "yaml"
+DOCKERFILE = "dockerfile"
+REPOSITORY = "repository"
+TARGETS = (KUBERNETES, YAML_FILE, DOCKERFILE, REPOSITORY)
+"""What a policy checks: each Kubernetes object; each document of YAML files its ``FILES`` globs select;
+each Dockerfile; or the scanned repository as a whole."""
+DEFAULT_FILES = {
+    DOCKERFILE: ("Dockerfile", "Dockerfile.*", "*.dockerfile", "Containerfile", "Containerfile.*"),
+}
+"""Default ``FILES`` globs of file targets (gitignore-style, relative to the repository root)."""
 
 
 @dataclass(frozen=True)
@@ -65,7 +79,13 @@ class PythonPolicyModule(Protocol):
 
     Required: ``ID``, ``TITLE``, ``SEVERITY``, ``check``. The module docstring is the description.
     Optional: ``CATEGORY``, ``PROFILES``, ``FIX``, ``KINDS`` (None = all kinds), ``OPTIONS``
-    (``{name: {"default": v, "description": s, "schema": {...}}}``).
+    (``{name: {"default": v, "description": s, "schema": {...}}}``), ``TARGET`` (one of :data:`TARGETS`,
+    default ``kubernetes``) and, for file targets, ``FILES`` (gitignore-style globs).
+
+    ``TARGET = "yaml"``: ``check(document: YamlDocument, ctx)``, paths into ``document.data``.
+    ``TARGET = "dockerfile"``: ``check(dockerfile: Dockerfile, ctx)``, paths ``(instruction_index,)``.
+    ``TARGET = "repository"``: ``check(repository: Repository, ctx)``, paths ``()`` (the repository),
+    ``(file,)``, ``(file, line)`` or ``(file, line, column)``.
 
     A single-resource policy's ``check(resource: Resource, ctx: CheckContext)`` yields :class:`Violation`
     with a path relative to the resource. A cross-resource policy sets ``SCOPE = True``, defines
@@ -93,10 +113,23 @@ class Policy:
     facts: Callable[[Resource], Any] | None = field(default=None, repr=False)
     locate_paths: tuple[Path, ...] = ()
     python: bool = False
+    target: str = KUBERNETES
+    files: tuple[str, ...] = ()
+    """For file targets: gitignore-style globs over repository-relative paths."""
 
     @property
     def id(self) -> str:
         return self.info.id
+
+    @cached_property
+    def _file_matcher(self) -> Any:
+        from conformance.targets.repo import compile_globs
+
+        return compile_globs(self.files)
+
+    def applies_to_file(self, relative: str) -> bool:
+        """Whether a file target policy selects a file (by its repository-relative path)."""
+        return bool(self.files) and bool(self._file_matcher.match_file(relative))
 
     def applies_to(self, kind: str) -> bool:
         return self.kinds is None or kind in self.kinds

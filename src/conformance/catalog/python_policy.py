@@ -11,7 +11,7 @@ from pathlib import Path as FsPath
 from types import ModuleType
 from typing import Any
 
-from conformance.catalog.policy import Policy, PolicyDefinition
+from conformance.catalog.policy import DEFAULT_FILES, KUBERNETES, REPOSITORY, TARGETS, Policy, PolicyDefinition
 from conformance.errors import PolicyDefinitionError
 from conformance.model import SEVERITIES, PolicyInfo
 
@@ -64,7 +64,17 @@ def definition_from_module(module: ModuleType, source: str) -> PolicyDefinition:
         isinstance(spec, Mapping) and "default" in spec for spec in options.values()
     ):
         raise PolicyDefinitionError(f"{source}: field OPTIONS: each option needs a mapping with a default")
+    target = getattr(module, "TARGET", KUBERNETES)
+    if target not in TARGETS:
+        raise PolicyDefinitionError(f"{source}: field TARGET: must be one of {', '.join(TARGETS)}")
+    files = getattr(module, "FILES", DEFAULT_FILES.get(target, ()))
+    if not (isinstance(files, (list, tuple)) and all(isinstance(f, str) and f for f in files)):
+        raise PolicyDefinitionError(f"{source}: field FILES: must be a sequence of glob patterns")
+    if target not in (KUBERNETES, REPOSITORY) and not files:
+        raise PolicyDefinitionError(f"{source}: field FILES: a {target} policy names the files it checks")
     scope = bool(getattr(module, "SCOPE", False))
+    if scope and target != KUBERNETES:
+        raise PolicyDefinitionError(f"{source}: field SCOPE: only kubernetes policies can be cross-resource")
     facts = getattr(module, "facts", None)
     if scope and not callable(facts):
         raise PolicyDefinitionError(f"{source}: field facts: a SCOPE policy needs a facts(resource) function")
@@ -92,6 +102,8 @@ def definition_from_module(module: ModuleType, source: str) -> PolicyDefinition:
             facts=facts if scope else None,
             locate_paths=locate_paths,
             python=True,
+            target=target,
+            files=tuple(files),
         )
 
     return PolicyDefinition(info=info, option_specs=options, build=build, example=str(getattr(module, "EXAMPLE", "")))

@@ -18,6 +18,10 @@ def matches(policy_id: str, selector: str) -> bool:
     return policy_id.startswith(selector)
 
 
+OPT_IN_PROFILES = frozenset({"open-source"})
+"""Profiles whose policies run only when asked for: by ``--profile`` or by naming the policy's exact id."""
+
+
 def _check_selectors(selectors: Iterable[str], ids: Sequence[str], what: str) -> None:
     for selector in selectors:
         if not any(matches(pid, selector) for pid in ids):
@@ -72,6 +76,9 @@ def configure(
         if enable and not any(matches(pid, s) for s in enable):
             continue
         if any(matches(pid, s) for s in disable):
+            continue
+        opt_in = bool(definition.info.profiles) and set(definition.info.profiles) <= OPT_IN_PROFILES
+        if opt_in and not (set(profiles) & set(definition.info.profiles) or pid in enable):
             continue
         opts = effective_options(definition, (options or {}).get(pid, {}))
         chosen.append(definition.build(opts, (severity or {}).get(pid, definition.info.severity)))

@@ -15,7 +15,15 @@ from functools import lru_cache
 from pathlib import Path as FsPath
 from typing import Any
 
-from conformance.catalog.policy import CheckContext, Policy, PolicyDefinition, format_message
+from conformance.catalog.policy import (
+    KUBERNETES,
+    REPOSITORY,
+    YAML_FILE,
+    CheckContext,
+    Policy,
+    PolicyDefinition,
+    format_message,
+)
 from conformance.errors import PolicyDefinitionError
 from conformance.model import PolicyInfo, Violation
 from conformance.targets import kubernetes as k8s
@@ -42,13 +50,26 @@ def validate_policy_document(doc: Any, source: str) -> None:
         where = ".".join(str(p) for p in error.absolute_path) or "(top level)"
         raise PolicyDefinitionError(f"{source}: field {where}: {error.message}")
     defaults = {name: spec["default"] for name, spec in doc.get("options", {}).items()}
-    try:
-        Draft202012Validator.check_schema(substitute_options(doc["schema"], defaults))
-    except PolicyDefinitionError as exc:
-        raise PolicyDefinitionError(f"{source}: field schema: {exc}") from None
-    except Exception as exc:  # jsonschema.SchemaError
-        first_line = str(exc).splitlines()[0]
-        raise PolicyDefinitionError(f"{source}: field schema: not a valid JSON Schema: {first_line}") from None
+    schemas = [("schema", doc["schema"])] if "schema" in doc else []
+    for index, check in enumerate(doc.get("checks", ())):
+        if "schema" in check:
+            schemas.append((f"checks.{index}.schema", check["schema"]))
+    for field, schema in schemas:
+        try:
+            Draft202012Validator.check_schema(substitute_options(schema, defaults))
+        except PolicyDefinitionError as exc:
+            raise PolicyDefinitionError(f"{source}: field {field}: {exc}") from None
+        except Exception as exc:  # jsonschema.SchemaError
+            first_line = str(exc).splitlines()[0]
+            raise PolicyDefinitionError(f"{source}: field {field}: not a valid JSON Schema: {first_line}") from None
+    if "checks" in doc:
+        from conformance.catalog.repo_checks import compile_check
+
+        for index, check in enumerate(substitute_options(doc["checks"], defaults)):
+            try:
+                compile_check(check, doc["message"])
+            except PolicyDefinitionError as exc:
+                raise PolicyDefinitionError(f"{source}: field checks.{index}: {exc}") from None
 
 
 def substitute_options(schema: Any, options: Mapping[str, Any]) -> Any:
@@ -82,11 +103,16 @@ def compile_schema(schema: Mapping[str, Any]) -> Callable[[Any], list[SchemaErro
     """
     import jsonschema_rs
 
-    fast = jsonschema_rs.validator_for(dict(schema))
+    try:
+        fast = jsonschema_rs.validator_for(dict(schema))
+    except ValueError:  # a schema jsonschema-rs cannot take (non-string keys from YAML 1.1's `on:`, `yes:`)
+        fast = None
     slow: list[Any] = []
 
     def errors(instance: Any) -> list[SchemaError]:
         try:
+            if fast is None:
+                raise ValueError("no fast validator")
             if fast.is_valid(instance):
                 return []
             found = [SchemaError(tuple(e.instance_path), e.message, e.instance) for e in fast.iter_errors(instance)]
@@ -102,7 +128,13 @@ def compile_schema(schema: Mapping[str, Any]) -> Callable[[Any], list[SchemaErro
 
 
 def _shorten(value: Any, limit: int = 60) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, default=str, sort_keys=True)
+    if isinstance(value, str):
+        text = value
+    else:
+        try:
+            text = json.dumps(value, default=str, sort_keys=True)
+        except TypeError:  # keys of mixed types (YAML 1.1 reads `on:` as true)
+            text = json.dumps(value, default=str)
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
@@ -134,6 +166,11 @@ def definition_from_document(doc: Mapping[str, Any], policy_id: str, source: str
         source=source,
     )
     target = doc.get("target", {})
+    target_type = target.get("type", KUBERNETES)
+    if target_type == REPOSITORY:
+        return _repository_definition(doc, info)
+    if target_type == YAML_FILE:
+        return _yaml_file_definition(doc, info, tuple(target["files"]))
     kinds_spec = target.get("kinds", "all")
     if kinds_spec == "all":
         kinds: frozenset[str] | None = None
@@ -194,6 +231,60 @@ def definition_from_document(doc: Mapping[str, Any], policy_id: str, source: str
         return Policy(info=replace(info, severity=severity), kinds=kinds, check=check, options=dict(options))
 
     return PolicyDefinition(info=info, option_specs=option_specs, build=build, example=doc.get("example", ""))
+
+
+def _repository_definition(doc: Mapping[str, Any], info: PolicyInfo) -> PolicyDefinition:
+    from conformance.catalog.repo_checks import compile_check, run_check
+
+    raw_checks = doc["checks"]
+    template = doc["message"]
+
+    def build(options: Mapping[str, Any], severity: str) -> Policy:
+        checks = [compile_check(spec, template) for spec in substitute_options(raw_checks, options)]
+
+        def check(repository: Any, ctx: CheckContext) -> Iterator[Violation]:
+            for compiled in checks:
+                yield from run_check(compiled, repository, ctx.options)
+
+        return Policy(
+            info=replace(info, severity=severity), kinds=None, check=check, options=dict(options), target=REPOSITORY
+        )
+
+    return PolicyDefinition(info=info, option_specs=doc.get("options", {}), build=build, example=doc.get("example", ""))
+
+
+def _yaml_file_definition(doc: Mapping[str, Any], info: PolicyInfo, files: tuple[str, ...]) -> PolicyDefinition:
+    raw_schema = doc["schema"]
+    template = doc["message"]
+    first_only = doc.get("report", "each-error") == "first-error"
+
+    def build(options: Mapping[str, Any], severity: str) -> Policy:
+        validator = compile_schema(substitute_options(raw_schema, options))
+
+        def check(document: Any, ctx: CheckContext) -> Iterator[Violation]:
+            errors = validator(document.data)
+            for error in errors[:1] if first_only else errors:
+                values = {
+                    "file": document.file,
+                    "value": _shorten(error.instance),
+                    "key": error.path[-1] if error.path else "",
+                    "item": _nearest_item_name(document.data, error.path),
+                    "path": ".".join(str(p) for p in error.path),
+                    "error": error.message,
+                    "options": options,
+                }
+                yield Violation(format_message(template, values), error.path)
+
+        return Policy(
+            info=replace(info, severity=severity),
+            kinds=None,
+            check=check,
+            options=dict(options),
+            target=YAML_FILE,
+            files=files,
+        )
+
+    return PolicyDefinition(info=info, option_specs=doc.get("options", {}), build=build, example=doc.get("example", ""))
 
 
 def load_yaml_policy(path: FsPath, policy_id: str, validate: bool = True) -> PolicyDefinition:

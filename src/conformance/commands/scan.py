@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path as FsPath
 from typing import TYPE_CHECKING
 
@@ -17,6 +17,7 @@ from conformance.model import UNTRUSTED_POLICY, Finding, Location, ScanResult, m
 
 if TYPE_CHECKING:
     from conformance.reporters import ReportOptions
+    from conformance.targets.repo import Repository
 
 
 def _inside_any(path: FsPath, roots: Sequence[FsPath]) -> bool:
@@ -78,6 +79,39 @@ def _untrusted_findings(catalog: Catalog) -> list[Finding]:
             )
         )
     return findings
+
+
+def file_selector(policies: Sequence[Policy]) -> Callable[[str], bool] | None:
+    """What a directory walk takes beside YAML and JSON: files some file policy selects (Dockerfiles)."""
+    from conformance.catalog.policy import DOCKERFILE, YAML_FILE
+
+    file_policies = [p for p in policies if p.target in (DOCKERFILE, YAML_FILE)]
+    if not file_policies:
+        return None
+    return lambda relative: any(p.applies_to_file(relative) for p in file_policies)
+
+
+def repositories_of(paths: Sequence[str], policies: Sequence[Policy], base: str) -> list[Repository]:
+    """Repository views for the scanned directories that are repository roots (when repository policies run).
+
+    A directory is a repository root when it is the top of its git work tree or is not inside one: scanning
+    ``k8s/`` inside a repository checks its manifests, not whether ``k8s/`` has a README.
+    """
+    from conformance.catalog.policy import REPOSITORY
+    from conformance.inputs import display_path
+    from conformance.targets.repo import is_repository_root, open_repository
+
+    if not any(p.target == REPOSITORY for p in policies):
+        return []
+    repositories = []
+    seen: set[str] = set()
+    for path in paths:
+        real = os.path.realpath(path)
+        if path == "-" or real in seen or not os.path.isdir(path) or not is_repository_root(path):
+            continue
+        seen.add(real)
+        repositories.append(open_repository(path, display_path(path, base) or "."))
+    return repositories
 
 
 def _use_color(color: bool | None, output: str | None) -> bool:
@@ -227,7 +261,7 @@ def run_scan(
         disable=disable,
     )
     excludes = Excludes(config.exclude, str(config.root or os.getcwd()))
-    files, problems = collect(file_args, excludes)
+    files, problems = collect(file_args, excludes, include=file_selector(policies))
     input_errors = [error_finding(READ_ERROR, p.message, Location(p.display)) for p in problems]
     stdin = sys.stdin.buffer.read() if "-" in paths else None
     junit = "junit" in (output_format, *(f for f, _ in reports))
@@ -241,6 +275,7 @@ def run_scan(
         stdin=stdin,
         extra_errors=input_errors,
         extra_findings=_untrusted_findings(catalog),
+        repositories=repositories_of(file_args, policies, os.getcwd()),
     )
     report_options = ReportOptions(source_root(paths), sarif_category, link_base())
     write_reports(result, output_format, output, _use_color(color, output), reports, report_options)
