@@ -15,7 +15,7 @@ from conformance.catalog.policy import PolicyDefinition
 from conformance.errors import PolicyDefinitionError
 
 ENTRY_POINT_GROUP = "conformance.policies"
-BUILTIN_PACKS = ("k8s",)
+BUILTIN_PACKS = ("k8s", "repo", "docker", "gha")
 """The built-in packs, each a directory of policy files under the built-in policy root."""
 
 _PACKAGE_DIR = FsPath(__file__).resolve().parent.parent
@@ -58,6 +58,8 @@ def _policy_files(directory: FsPath) -> Iterator[FsPath]:
 def find_builtin() -> Iterator[FoundPolicy]:
     root = builtin_root()
     for pack in BUILTIN_PACKS:
+        if not (root / pack).is_dir():
+            continue
         for path in _policy_files(root / pack):
             yield FoundPolicy(path, "built-in", True)
 
