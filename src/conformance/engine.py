@@ -77,7 +77,7 @@ class FileOutcome:
     evaluations: list[Evaluation] = field(default_factory=list)
     packed: bytes = b""
     """Findings packed by a worker (see :func:`conformance.store.pack`), with their ``counts``."""
-    counts: dict[str, int] = field(default_factory=dict)
+    counts: dict[tuple[str, str, str], int] = field(default_factory=dict)
 
     def merge(self, other: FileOutcome) -> None:
         self.findings.extend(other.findings)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Protocol
 
@@ -87,6 +87,34 @@ class ResourceId:
 
 
 @dataclass(frozen=True)
+class Suppression:
+    """Why a finding does not fail the run: an inline comment, an annotation, a waiver or a baseline entry."""
+
+    kind: str
+    """``inline``, ``annotation``, ``waiver`` or ``baseline``."""
+    reason: str
+    owner: str | None = None
+    expires: str | None = None
+    """The last day (ISO date) a waiver applies."""
+    source: str = ""
+    """Where it was written: ``deploy.yaml:12``, ``.conformance.yaml:30``, the baseline file."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "reason": self.reason,
+            "owner": self.owner,
+            "expires": self.expires,
+            "source": self.source,
+        }
+
+
+ACTIVE = "active"
+SUPPRESSED = "suppressed"
+BASELINED = "baselined"
+
+
+@dataclass(frozen=True)
 class Finding:
     """One reported problem: a policy violation or a scan error, with everything a report needs."""
 
@@ -99,6 +127,15 @@ class Finding:
     fingerprint: str = ""
     is_error: bool = False
     """True for scan errors (unreadable input, crashing policy): they make the run exit 2."""
+    suppression: Suppression | None = None
+    """Set when a suppression, waiver or baseline covers the finding: it is reported, but never fails the run."""
+
+    @property
+    def status(self) -> str:
+        """``active``, ``suppressed`` or ``baselined``."""
+        if self.suppression is None:
+            return ACTIVE
+        return BASELINED if self.suppression.kind == "baseline" else SUPPRESSED
 
     def sort_key(self) -> tuple[Any, ...]:
         loc = self.location
@@ -113,6 +150,8 @@ class Finding:
             "resource": self.resource.to_dict() if self.resource else None,
             "path": self.path,
             "fingerprint": self.fingerprint,
+            "status": self.status,
+            "suppression": self.suppression.to_dict() if self.suppression else None,
         }
 
 
@@ -171,6 +210,18 @@ class Evaluation(NamedTuple):
     policies: tuple[str, ...]
 
 
+Tally = dict[tuple[str, str, str], int]
+"""Findings counted by (policy id, severity, status)."""
+
+
+def tally_of(findings: Iterable[Finding]) -> Tally:
+    tally: Tally = {}
+    for finding in findings:
+        key = (finding.policy_id, finding.severity, finding.status)
+        tally[key] = tally.get(key, 0) + 1
+    return tally
+
+
 class FindingSource(Protocol):
     """Findings in report order (sorted by file, line, column): iterable more than once, counted by severity."""
 
@@ -179,6 +230,40 @@ class FindingSource(Protocol):
     def __len__(self) -> int: ...
 
     def counts(self) -> dict[str, int]: ...
+
+    def tally(self) -> Tally: ...
+
+
+def _selected(policy_id: str, selectors: tuple[str, ...]) -> bool:
+    """A selector is a policy id or a prefix (``k8s``, ``k8s/``, ``k8s/no-host-``), as on the command line."""
+    for selector in selectors:
+        if policy_id == selector:
+            return True
+        if policy_id.startswith(selector if "/" in selector else selector + "/"):
+            return True
+    return False
+
+
+@dataclass(frozen=True)
+class Gate:
+    """Which findings fail the run: at or above ``fail_on``, unless soft; hard-fail policies always do.
+
+    Precedence: ``hard_fail_on`` (these policies fail the run at any severity, even with ``soft_fail``), then
+    ``soft_fail_on`` (these never fail it), then ``soft_fail`` (nothing fails it), then ``fail_on``.
+    Suppressed and baselined findings never fail the run; scan errors always exit 2.
+    """
+
+    fail_on: str = "error"
+    soft_fail: bool = False
+    hard_fail_on: tuple[str, ...] = ()
+    soft_fail_on: tuple[str, ...] = ()
+
+    def fails(self, policy_id: str, severity: str) -> bool:
+        if _selected(policy_id, self.hard_fail_on):
+            return True
+        if self.soft_fail or _selected(policy_id, self.soft_fail_on):
+            return False
+        return SEVERITY_RANK[severity] >= SEVERITY_RANK[self.fail_on]
 
 
 @dataclass(frozen=True)
@@ -195,15 +280,40 @@ class ScanResult:
     fail_on: str = "error"
     evaluations: tuple[Evaluation, ...] = ()
     """Every resource scanned, in report order, with the ids of the policies that applied to it."""
+    gate: Gate | None = None
+    """Which findings fail the run (default: those at or above ``fail_on``)."""
+    fixed: tuple[Mapping[str, Any], ...] = ()
+    """Baseline entries no finding matched any more: fixed debt, to prune from the baseline."""
+    owners: Callable[[str], tuple[str, ...]] | None = field(default=None, repr=False, compare=False)
+    """The owners of a reported file (from CODEOWNERS), when known."""
+
+    def owners_of(self, file: str) -> tuple[str, ...]:
+        return self.owners(file) if self.owners is not None else ()
 
     def counts(self) -> Mapping[str, int]:
+        """Active findings (neither suppressed nor baselined) per severity."""
         return self.findings.counts()
+
+    def status_counts(self) -> dict[str, int]:
+        """Findings per status: active, suppressed, baselined."""
+        counts = dict.fromkeys((ACTIVE, SUPPRESSED, BASELINED), 0)
+        for (_, _, status), n in self.findings.tally().items():
+            counts[status] += n
+        return counts
+
+    @property
+    def effective_gate(self) -> Gate:
+        return self.gate or Gate(self.fail_on)
 
     @property
     def failing_count(self) -> int:
-        """How many findings are at or above the fail-on severity."""
-        floor = SEVERITY_RANK[self.fail_on]
-        return sum(n for severity, n in self.counts().items() if SEVERITY_RANK[severity] >= floor)
+        """How many active findings fail the run (see :class:`Gate`)."""
+        gate = self.effective_gate
+        return sum(
+            n
+            for (policy_id, severity, status), n in self.findings.tally().items()
+            if status == ACTIVE and gate.fails(policy_id, severity)
+        )
 
     @property
     def exit_code(self) -> int:

@@ -12,7 +12,7 @@ import heapq
 from collections.abc import Iterable, Iterator
 from typing import IO
 
-from conformance.model import SEVERITIES, Finding
+from conformance.model import ACTIVE, SEVERITIES, Finding, Tally, tally_of
 
 SPILL_AFTER = 8 * 1024 * 1024
 """Bytes of packed findings held in memory before batches go to the temporary file."""
@@ -25,11 +25,9 @@ def pack(findings: list[Finding]) -> bytes:
     return pickle.dumps(findings, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def severity_counts(findings: Iterable[Finding]) -> dict[str, int]:
-    counts = dict.fromkeys(SEVERITIES, 0)
-    for finding in findings:
-        counts[finding.severity] += 1
-    return counts
+def severity_counts(findings: Iterable[Finding]) -> Tally:
+    """The tally of a batch (by policy, severity and status): what the store keeps beside packed findings."""
+    return tally_of(findings)
 
 
 class FindingStore:
@@ -46,17 +44,22 @@ class FindingStore:
         self._spill: IO[bytes] | None = None
         self._spilled_batches = 0
         self._late: list[Finding] = []
-        self._counts = dict.fromkeys(SEVERITIES, 0)
+        self._tally: Tally = {}
+        self._total = 0
+
+    def _count(self, tally: Tally) -> None:
+        for key, count in tally.items():
+            self._tally[key] = self._tally.get(key, 0) + count
+            self._total += count
 
     def append_ordered(self, batch: list[Finding]) -> None:
         """Add a batch that sorts after every batch added before it."""
         if batch:
             self.append_packed(pack(batch), severity_counts(batch))
 
-    def append_packed(self, packed: bytes, counts: dict[str, int]) -> None:
-        """Add a packed batch (see :func:`pack`) that sorts after every batch before it, with its counts."""
-        for severity, count in counts.items():
-            self._counts[severity] += count
+    def append_packed(self, packed: bytes, tally: Tally) -> None:
+        """Add a packed batch (see :func:`pack`) that sorts after every batch before it, with its tally."""
+        self._count(tally)
         self._memory.append(packed)
         self._held += len(packed)
         if self._held > self._spill_after:
@@ -65,8 +68,7 @@ class FindingStore:
     def add_unordered(self, findings: Iterable[Finding]) -> None:
         """Add findings in any order (few: cross-resource results, stdin); merged in when iterating."""
         findings = list(findings)
-        for severity, count in severity_counts(findings).items():
-            self._counts[severity] += count
+        self._count(tally_of(findings))
         self._late.extend(findings)
 
     def _flush(self) -> None:
@@ -96,11 +98,20 @@ class FindingStore:
         return heapq.merge(self._ordered(), late, key=Finding.sort_key)
 
     def __len__(self) -> int:
-        return sum(self._counts.values())
+        """Every finding, suppressed and baselined ones included."""
+        return self._total
 
     def counts(self) -> dict[str, int]:
-        """Findings per severity."""
-        return dict(self._counts)
+        """Active findings (not suppressed, not baselined) per severity."""
+        counts = dict.fromkeys(SEVERITIES, 0)
+        for (_, severity, status), count in self._tally.items():
+            if status == ACTIVE:
+                counts[severity] += count
+        return counts
+
+    def tally(self) -> Tally:
+        """Findings per (policy id, severity, status)."""
+        return dict(self._tally)
 
     def close(self) -> None:
         if self._spill is not None:

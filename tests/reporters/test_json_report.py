@@ -42,6 +42,8 @@ def test_small_and_streamed_reports_are_the_same_valid_document(count: int) -> N
     assert len(document["findings"]) == count
     assert document["summary"] == {
         "counts": {"error": 0, "warning": count, "note": 0},
+        "suppressed": 0,
+        "baselined": 0,
         "errors": 0,
         "fail_on": "warning",
         "exit_code": 1 if count else 0,

@@ -9,7 +9,7 @@ import json
 from typing import IO, Any
 
 from conformance import __version__
-from conformance.model import ScanResult
+from conformance.model import Finding, ScanResult
 
 SCHEMA_VERSION = 1
 PRETTY_UP_TO = 200
@@ -25,21 +25,34 @@ def _head(result: ScanResult) -> dict[str, Any]:
 
 
 def _tail(result: ScanResult) -> dict[str, Any]:
-    return {
-        "errors": [f.to_dict() for f in result.errors],
+    statuses = result.status_counts()
+    tail: dict[str, Any] = {
+        "errors": [finding_dict(result, f) for f in result.errors],
         "summary": {
             "counts": dict(result.counts()),
+            "suppressed": statuses["suppressed"],
+            "baselined": statuses["baselined"],
             "errors": len(result.errors),
             "fail_on": result.fail_on,
             "exit_code": result.exit_code,
         },
         "stats": result.stats.to_dict(),
     }
+    if result.fixed:
+        tail["fixed_baseline_entries"] = [dict(entry) for entry in result.fixed]
+    return tail
+
+
+def finding_dict(result: ScanResult, finding: Finding) -> dict[str, Any]:
+    """A finding as the report writes it: its fields plus the owners of its file."""
+    data = finding.to_dict()
+    data["owners"] = list(result.owners_of(finding.location.file))
+    return data
 
 
 def to_document(result: ScanResult) -> dict[str, Any]:
     """The whole report as one JSON-ready mapping (for small results and tests)."""
-    return {**_head(result), "findings": [f.to_dict() for f in result.findings], **_tail(result)}
+    return {**_head(result), "findings": [finding_dict(result, f) for f in result.findings], **_tail(result)}
 
 
 def render(result: ScanResult, stream: IO[str], color: bool = False) -> None:
@@ -51,7 +64,7 @@ def render(result: ScanResult, stream: IO[str], color: bool = False) -> None:
     batch: list[str] = []
     first = True
     for finding in result.findings:
-        batch.append(encode(finding.to_dict()))
+        batch.append(encode(finding_dict(result, finding)))
         if len(batch) == 512:
             stream.write(("" if first else ",") + ",".join(batch))
             batch, first = [], False
