@@ -90,7 +90,7 @@ def run_repository_fixture(policy_id: str, source: Path, tmp_path: Path):
     policies = configured(policy_id, options)
     files, problems = collect([str(root)], Excludes([], str(root)), base=str(root), include=file_selector(policies))
     assert problems == []
-    repositories = repositories_of([str(root)], policies, str(root))
+    repositories = repositories_of([str(root)], policies, str(root), plain_directories=True)
     result = scan(files, policies, ScanOptions(jobs=1), repositories=repositories)
     return sorted(expected), result
 

@@ -125,6 +125,53 @@ def _parse_reports(ctx: click.Context, param: click.Parameter, values: tuple[str
     help="Worker processes (0: one per CPU for large scans).",
 )
 @click.option("--color/--no-color", default=None, help="Colour the text output (default: on a terminal).")
+@click.option("--soft-fail", is_flag=True, help="Report violations but exit 0 (scan errors still exit 2).")
+@click.option(
+    "--hard-fail-on",
+    multiple=True,
+    metavar="POLICY",
+    help="Violations of this policy id or prefix fail the run at any severity, even with --soft-fail.",
+)
+@click.option(
+    "--soft-fail-on",
+    multiple=True,
+    metavar="POLICY",
+    help="Violations of this policy id or prefix are reported but never fail the run.",
+)
+@click.option(
+    "--changed-since",
+    metavar="REF",
+    help="Scan only files changed since the merge base of REF and HEAD (plus uncommitted and untracked files).",
+)
+@click.option(
+    "--context",
+    multiple=True,
+    type=click.Path(exists=True, file_okay=False),
+    help="Read manifests under DIR for cross-resource policies only, without reporting on them (partial scans).",
+)
+@click.option(
+    "--baseline",
+    type=click.Path(dir_okay=False),
+    help="Findings recorded in this baseline file are reported as baselined and do not fail the run.",
+)
+@click.option(
+    "--inline-suppressions/--no-inline-suppressions",
+    default=None,
+    help="Honour `# conformance:ignore` comments and ignore annotations (default: yes, or the config's setting).",
+)
+@click.option(
+    "--policy-timeout",
+    type=click.FloatRange(min=0),
+    metavar="SECONDS",
+    help="Time one policy may spend on one object before it is interrupted and reported (default 10; 0: none).",
+)
+@click.option(
+    "--target",
+    "targets",
+    multiple=True,
+    type=click.Choice(["kubernetes", "yaml", "dockerfile", "repository"]),
+    help="Run only policies of this target (repeatable), e.g. --target repository for a repository-only check.",
+)
 def scan(**kwargs: object) -> None:
     """Scan PATHS (files, directories, or - for standard input) and report policy violations."""
     from conformance.commands.scan import run_scan

@@ -48,6 +48,7 @@ from conformance.store import FindingStore, pack, severity_counts
 from conformance.targets import kubernetes as k8s
 from conformance.targets.files import YamlDocument
 from conformance.targets.repo import Repository
+from conformance.watchdog import PolicyTimeout, Watchdog
 
 PARALLEL_MIN_FILES = 64
 CHUNK_FILES = 16
@@ -62,7 +63,13 @@ class ScanOptions:
     """Worker processes; 0 picks the number of CPUs for large scans, 1 runs in this process."""
     record_evaluations: bool = False
     """Keep which policies ran on each object (for test reports such as JUnit); costs memory per object."""
+    policy_timeout: float = 10.0
+    """Seconds one policy may spend on one object (a resource, a document, a Dockerfile, a repository); 0: no
+    limit. A policy over budget is interrupted and reported, skipped for the rest of that file, and skipped
+    for the rest of the scan after :data:`TIMEOUTS_BEFORE_DISABLED` such interruptions."""
 
+
+TIMEOUTS_BEFORE_DISABLED = 3
 
 @dataclass
 class FileOutcome:
@@ -102,6 +109,13 @@ def policy_failed(policy_id: str, resource: ResourceId, exc: Exception, location
     """The error finding for a policy that raised on one resource."""
     message = f"policy {policy_id} failed on {resource}: {type(exc).__name__}: {exc}"
     return error_finding(POLICY_ERROR, message, location, resource, policy_id)
+
+
+def policy_timed_out(policy_id: str, subject: str, budget: float, location: Location, disabled: bool) -> Finding:
+    """The error finding for a policy interrupted after its time budget."""
+    after = "disabled for the rest of the scan" if disabled else "skipped for the rest of this file"
+    message = f"policy {policy_id} exceeded its time budget of {budget:g}s on {subject}: interrupted, {after}"
+    return error_finding(POLICY_ERROR, message, location, None, policy_id)
 
 
 def policy_misbehaved(policy_id: str, resource: ResourceId, violation: Any, location: Location) -> Finding:
@@ -156,6 +170,17 @@ class FileScanner:
         self._by_kind: dict[str, tuple[Policy, ...]] = {}
         self._ids_by_kind: dict[str, tuple[str, ...]] = {}
         self._contexts = {p.id: CheckContext(p.options) for p in policies if not p.scope}
+        self.watchdog = Watchdog(options.policy_timeout)
+        self._skipped: set[str] = set()
+        """Policies skipped for the rest of the current file (they ran out of time on it)."""
+        self._timeouts: dict[str, int] = {}
+
+    def _timed_out(self, policy_id: str, subject: str, location: Location) -> Finding:
+        """Record an interrupted check: skip the policy for this file, or for good after repeated timeouts."""
+        count = self._timeouts[policy_id] = self._timeouts.get(policy_id, 0) + 1
+        self._skipped.add(policy_id)
+        disabled = count >= TIMEOUTS_BEFORE_DISABLED
+        return policy_timed_out(policy_id, subject, self.options.policy_timeout, location, disabled)
 
     def selects_file(self, relative: str) -> bool:
         """Whether a file policy selects a file a directory walk would otherwise skip (a Dockerfile)."""
@@ -192,6 +217,7 @@ class FileScanner:
 
     def scan_file(self, item: InputFile) -> FileOutcome:
         outcome = FileOutcome(files=1)
+        self._new_file()
         display = item.display
         try:
             size = os.stat(item.path).st_size
@@ -217,6 +243,7 @@ class FileScanner:
     ) -> FileOutcome:
         """Scan a file's bytes: a Dockerfile when a Dockerfile policy selects it, else YAML documents."""
         outcome = outcome or FileOutcome(files=1)
+        self._new_file()
         relative = relative or display
         text, problem, line = decode(raw)
         if text is None:
@@ -271,16 +298,55 @@ class FileScanner:
                     location, label = Location(display), ""
                 outcome.findings.append(_plain_finding(policy, violation, location, label))
 
+    def scan_context(self, files: Sequence[InputFile]) -> FileOutcome:
+        """Read files for cross-resource policies only: their objects are looked up, never checked or reported
+        (the rest of a repository when a scan covers only some of its files). Unreadable files are skipped."""
+        outcome = FileOutcome()
+        if not self.scope_policies:
+            return outcome
+        for item in files:
+            try:
+                if os.stat(item.path).st_size > self.options.max_file_size:
+                    continue
+                with open(item.path, "rb") as handle:
+                    text = decode(handle.read())[0]
+                if text is None:
+                    continue
+                loaded = yamlio.load(text)
+                for document in loaded.documents:
+                    for base_path, data in k8s.resources_of(document.data, item.display, document.index):
+                        if k8s.shape_problems(data):
+                            continue
+                        resource = k8s.make_resource(data, item.display, document.index, base_path)
+                        for policy in self.scope_policies:
+                            self._record_facts(policy, resource, document, item.display, outcome, subject=False)
+            except Exception:  # context is best effort: a file that cannot be read adds nothing
+                continue
+        outcome.errors = []  # faults on files outside the scan are not this scan's errors
+        return outcome
+
+    def _new_file(self) -> None:
+        """Policies that timed out on the previous file get another chance, unless they did so repeatedly."""
+        self._skipped = {pid for pid, n in self._timeouts.items() if n >= TIMEOUTS_BEFORE_DISABLED}
+
     def _violations(
         self, policy: Policy, target: Any, display: str, fallback: Location, outcome: FileOutcome
     ) -> list[Violation]:
         """Run a file or repository policy on its target; faults become error findings naming the policy."""
+        if policy.id in self._skipped:
+            return []
         try:
+            self.watchdog.start()
             violations = list(policy.check(target, self._contexts[policy.id]))
+        except PolicyTimeout:
+            outcome.errors.append(self._timed_out(policy.id, display, fallback))
+            return []
         except Exception as exc:
             message = f"policy {policy.id} failed on {display}: {type(exc).__name__}: {exc}"
             outcome.errors.append(error_finding(POLICY_ERROR, message, fallback, None, policy.id))
             return []
+        finally:
+            self.watchdog.stop()
         good = []
         for violation in violations:
             if _well_formed(violation):
@@ -340,12 +406,21 @@ class FileScanner:
         display: str,
         outcome: FileOutcome,
     ) -> None:
+        if policy.id in self._skipped:
+            return
         try:
+            self.watchdog.start()
             violations = list(policy.check(resource, self._contexts[policy.id]))
+        except PolicyTimeout:
+            location = self._locate(document, resource.base_path, display)
+            outcome.errors.append(self._timed_out(policy.id, str(resource.id), location))
+            return
         except Exception as exc:  # a faulty policy must not stop the scan
             location = self._locate(document, resource.base_path, display)
             outcome.errors.append(policy_failed(policy.id, resource.id, exc, location))
             return
+        finally:
+            self.watchdog.stop()
         for violation in violations:
             finding = self._finding(policy, resource, document, violation, display)
             (outcome.errors if finding.is_error else outcome.findings).append(finding)
@@ -382,18 +457,28 @@ class FileScanner:
         document: yamlio.LoadedDocument,
         display: str,
         outcome: FileOutcome,
+        subject: bool = True,
     ) -> None:
         assert policy.facts is not None
+        if policy.id in self._skipped:
+            return
         try:
+            self.watchdog.start()
             facts = policy.facts(resource)
+        except PolicyTimeout:
+            location = self._locate(document, resource.base_path, display)
+            outcome.errors.append(self._timed_out(policy.id, str(resource.id), location))
+            return
         except Exception as exc:
             location = self._locate(document, resource.base_path, display)
             outcome.errors.append(policy_failed(policy.id, resource.id, exc, location))
             return
+        finally:
+            self.watchdog.stop()
         if facts is None:
             return
         locations: dict[Path, Location] = {}
-        if policy.applies_to(resource.kind):
+        if subject and policy.applies_to(resource.kind):
             locations[()] = self._locate(document, resource.base_path, display)
             for path in policy.locate_paths:
                 span = yamlio.locate(document.node, (*resource.base_path, *path))
@@ -451,20 +536,34 @@ def _loose_id(data: Mapping[str, Any]) -> ResourceId:
     )
 
 
-def run_scope_policies(policies: Iterable[Policy], store: ScopeStore) -> FileOutcome:
+def run_scope_policies(
+    policies: Iterable[Policy], store: ScopeStore, watchdog: Watchdog | None = None
+) -> FileOutcome:
     """Run each cross-resource policy once per subject, with every recorded entry in scope."""
     outcome = FileOutcome()
+    watchdog = watchdog or Watchdog(0)
     for policy in policies:
         scope = store.scope(policy.id)
         ctx = CheckContext(policy.options, scope)
+        timeouts = 0
         for subject in scope.entries:
-            if not policy.applies_to(subject.kind):
-                continue
+            if not subject.locations or not policy.applies_to(subject.kind) or timeouts >= TIMEOUTS_BEFORE_DISABLED:
+                continue  # entries without positions come from context files: looked up, never reported
             try:
+                watchdog.start()
                 violations = list(policy.check(subject, ctx))
+            except PolicyTimeout:
+                timeouts += 1
+                disabled = timeouts >= TIMEOUTS_BEFORE_DISABLED
+                outcome.errors.append(
+                    policy_timed_out(policy.id, str(subject.resource), watchdog.budget, subject.locate(()), disabled)
+                )
+                continue
             except Exception as exc:
                 outcome.errors.append(policy_failed(policy.id, subject.resource, exc, subject.locate(())))
                 continue
+            finally:
+                watchdog.stop()
             for violation in violations:
                 if not _well_formed(violation):
                     outcome.errors.append(policy_misbehaved(policy.id, subject.resource, violation, subject.locate(())))
@@ -492,6 +591,7 @@ _WORKER: FileScanner | None = None
 def _install_worker(scanner: FileScanner) -> None:
     global _WORKER  # per-process state of a forked worker, set once at its start
     _WORKER = scanner
+    scanner.watchdog.install()  # interval timers do not survive fork
     # Bulk parsing makes the cyclic collector run constantly for nothing; it is paused, and what exists now
     # (modules, policies) is moved out of its sight so the explicit collection after each chunk stays cheap.
     gc.disable()
@@ -531,8 +631,12 @@ def scan(
     extra_errors: Sequence[Finding] = (),
     extra_findings: Sequence[Finding] = (),
     repositories: Sequence[Repository] = (),
+    context_files: Sequence[InputFile] = (),
 ) -> ScanResult:
     """Scan files (and stdin's bytes, if given) with the given policies.
+
+    ``context_files`` are read only when a cross-resource policy has a subject among the scanned objects, and
+    only to record what such policies look up (a partial scan's view of the rest of the repository).
 
     Files are scanned in the order reports list them, so each chunk's findings go straight to the store in
     order and memory stays bounded by a chunk, not by the tree (see :mod:`conformance.store`).
@@ -544,6 +648,7 @@ def scan(
     scope = ScopeStore()
     evaluations: list[Evaluation] = []
     stats = FileOutcome()
+    subjects = [False]
 
     def absorb(outcome: FileOutcome, ordered: bool) -> None:
         if outcome.packed:
@@ -555,6 +660,7 @@ def scan(
         errors.extend(outcome.errors)
         for policy_id, entries in outcome.scope.items():
             scope.add(policy_id, entries)
+            subjects[0] = subjects[0] or any(entry.locations for entry in entries)
         evaluations.extend(outcome.evaluations)
         stats.files += outcome.files
         stats.documents += outcome.documents
@@ -563,6 +669,7 @@ def scan(
     ordered_files = sorted(files, key=lambda item: item.display)
     gc_was_enabled = gc.isenabled()
     gc.disable()
+    scanner.watchdog.install()
     try:
         if stdin is not None:
             absorb(scanner.scan_bytes(stdin, STDIN_DISPLAY), ordered=False)
@@ -579,11 +686,16 @@ def scan(
                 outcome = scanner.scan_files(chunk)
                 outcome.findings.sort(key=Finding.sort_key)
                 absorb(outcome, ordered=True)
-        absorb(run_scope_policies(scanner.scope_policies, scope), ordered=False)
+        if context_files and subjects[0]:
+            scanned = {os.path.realpath(item.path) for item in files}
+            others = [item for item in context_files if os.path.realpath(item.path) not in scanned]
+            absorb(scanner.scan_context(others), ordered=False)
+        absorb(run_scope_policies(scanner.scope_policies, scope, scanner.watchdog), ordered=False)
         for repository in repositories:
             absorb(scanner.scan_repository(repository), ordered=False)
         store.add_unordered(extra_findings)
     finally:
+        scanner.watchdog.uninstall()
         scope.close()
         if gc_was_enabled:
             gc.enable()

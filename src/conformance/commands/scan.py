@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path as FsPath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from conformance.catalog.discovery import Catalog, build_catalog
 from conformance.catalog.policy import Policy
@@ -16,6 +17,9 @@ from conformance.errors import ConfigError
 from conformance.model import UNTRUSTED_POLICY, Finding, Location, ScanResult, make_fingerprint
 
 if TYPE_CHECKING:
+    from conformance.engine import ScanOptions
+    from conformance.inputs import InputFile, InputProblem
+    from conformance.model import Gate
     from conformance.reporters import ReportOptions
     from conformance.targets.repo import Repository
 
@@ -91,11 +95,14 @@ def file_selector(policies: Sequence[Policy]) -> Callable[[str], bool] | None:
     return lambda relative: any(p.applies_to_file(relative) for p in file_policies)
 
 
-def repositories_of(paths: Sequence[str], policies: Sequence[Policy], base: str) -> list[Repository]:
+def repositories_of(
+    paths: Sequence[str], policies: Sequence[Policy], base: str, plain_directories: bool = False
+) -> list[Repository]:
     """Repository views for the scanned directories that are repository roots (when repository policies run).
 
-    A directory is a repository root when it is the top of its git work tree or is not inside one: scanning
-    ``k8s/`` inside a repository checks its manifests, not whether ``k8s/`` has a README.
+    A directory is a repository root when it is the top of a git work tree: scanning ``k8s/`` inside a
+    repository checks its manifests, not whether ``k8s/`` has a README. A directory outside any work tree
+    counts only with ``plain_directories`` (``--target repository``).
     """
     from conformance.catalog.policy import REPOSITORY
     from conformance.inputs import display_path
@@ -107,7 +114,9 @@ def repositories_of(paths: Sequence[str], policies: Sequence[Policy], base: str)
     seen: set[str] = set()
     for path in paths:
         real = os.path.realpath(path)
-        if path == "-" or real in seen or not os.path.isdir(path) or not is_repository_root(path):
+        if path == "-" or real in seen or not os.path.isdir(path):
+            continue
+        if not is_repository_root(path, plain_directories):
             continue
         seen.add(real)
         repositories.append(open_repository(path, display_path(path, base) or "."))
@@ -219,66 +228,167 @@ def write_reports(
         write_step_summary(result, options)
 
 
-def run_scan(
-    paths: Sequence[str],
-    output_format: str = "text",
-    output: str | None = None,
-    fail_on: str | None = None,
-    profiles: Sequence[str] = (),
-    enable: Sequence[str] = (),
-    disable: Sequence[str] = (),
-    config_path: str | None = None,
-    policy_dirs: Sequence[str] = (),
-    trust_local_policies: bool = False,
-    jobs: int = 0,
-    color: bool | None = None,
-    reports: Sequence[tuple[str, str]] = (),
-    sarif_category: str = "conformance",
-) -> int:
-    from conformance.engine import ScanOptions, error_finding, scan
-    from conformance.inputs import Excludes, collect
-    from conformance.model import READ_ERROR
-    from conformance.reporters import ReportOptions, resolve_format
+@dataclass(frozen=True)
+class ScanRequest:
+    """What a scan was asked to do: the command line's values (None: take the config's or the default)."""
 
-    paths = list(paths) or ["."]
-    if paths.count("-") > 1:
-        raise ConfigError("standard input (-) can be scanned once per run")
-    output_format = resolve_format(output_format)
-    targets = [os.path.abspath(p) for _, p in reports] + ([os.path.abspath(output)] if output else [])
-    if len(set(targets)) < len(targets):
-        raise ConfigError("the same file is named twice by --output and --report")
-    config = resolve_config(FsPath(config_path) if config_path else None, paths)
+    paths: tuple[str, ...] = ()
+    output_format: str = "text"
+    output: str | None = None
+    fail_on: str | None = None
+    profiles: tuple[str, ...] = ()
+    enable: tuple[str, ...] = ()
+    disable: tuple[str, ...] = ()
+    config_path: str | None = None
+    policy_dirs: tuple[str, ...] = ()
+    trust_local_policies: bool = False
+    jobs: int = 0
+    color: bool | None = None
+    reports: tuple[tuple[str, str], ...] = ()
+    sarif_category: str = "conformance"
+    soft_fail: bool = False
+    hard_fail_on: tuple[str, ...] = ()
+    soft_fail_on: tuple[str, ...] = ()
+    changed_since: str | None = None
+    context: tuple[str, ...] = ()
+    baseline: str | None = None
+    inline_suppressions: bool | None = None
+    policy_timeout: float | None = None
+    targets: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PreparedScan:
+    """Everything the engine needs, resolved from a request and the configuration."""
+
+    config: Config
+    catalog: Catalog
+    policies: tuple[Policy, ...]
+    files: list[InputFile]
+    input_errors: list[Finding]
+    repositories: list[Repository]
+    context_files: list[InputFile]
+    options: ScanOptions
+    gate: Gate
+
+
+def prepare_scan(request: ScanRequest, record_evaluations: bool = False) -> PreparedScan:
+    """Resolve config, policies, input files, repositories and context for a scan."""
+    from conformance.catalog.policy import REPOSITORY
+    from conformance.engine import ScanOptions, error_finding
+    from conformance.inputs import Excludes, collect
+    from conformance.model import READ_ERROR, Gate
+
+    paths = list(request.paths) or ["."]
+    config = resolve_config(FsPath(request.config_path) if request.config_path else None, paths)
     file_args = [p for p in paths if p != "-"]
     roots = [FsPath(p).resolve() for p in file_args if os.path.isdir(p)]
     catalog, policies = load_policies(
         config,
-        policy_dirs=policy_dirs,
+        policy_dirs=request.policy_dirs,
         scan_roots=roots,
-        explicit_config=config_path is not None,
-        trust_local=trust_local_policies,
-        profiles=profiles,
-        enable=enable,
-        disable=disable,
+        explicit_config=request.config_path is not None,
+        trust_local=request.trust_local_policies,
+        profiles=request.profiles,
+        enable=request.enable,
+        disable=request.disable,
     )
+    if request.targets:
+        policies = tuple(p for p in policies if p.target in request.targets)
     excludes = Excludes(config.exclude, str(config.root or os.getcwd()))
-    files, problems = collect(file_args, excludes, include=file_selector(policies))
+    include = file_selector(policies)
+    files: list[InputFile] = []
+    problems: list[InputProblem] = []
+    if not all(p.target == REPOSITORY for p in policies):  # repository policies alone read no file here
+        files, problems = collect(file_args, excludes, include=include)
+    context_dirs = list(request.context)
+    if request.changed_since is not None:
+        from conformance.gitdiff import changed_files
+
+        changed = changed_files(request.changed_since, os.getcwd())
+        context_dirs.extend(p for p in file_args if os.path.isdir(p))
+        files = [item for item in files if os.path.normpath(os.path.abspath(item.path)) in changed]
+        problems = [p for p in problems if os.path.normpath(os.path.abspath(p.display)) in changed]
+    context_files: list[InputFile] = []
+    if context_dirs and any(p.scope for p in policies):
+        context_files, _ = collect(context_dirs, excludes)
     input_errors = [error_finding(READ_ERROR, p.message, Location(p.display)) for p in problems]
-    stdin = sys.stdin.buffer.read() if "-" in paths else None
-    junit = "junit" in (output_format, *(f for f, _ in reports))
     options = ScanOptions(
-        fail_on=fail_on or config.fail_on, max_file_size=config.max_file_size, jobs=jobs, record_evaluations=junit
+        fail_on=request.fail_on or config.fail_on,
+        max_file_size=config.max_file_size,
+        jobs=request.jobs,
+        record_evaluations=record_evaluations,
+        policy_timeout=request.policy_timeout if request.policy_timeout is not None else 10.0,
     )
-    result = scan(
-        files,
+    gate = Gate(
+        options.fail_on,
+        soft_fail=request.soft_fail,
+        hard_fail_on=request.hard_fail_on,
+        soft_fail_on=request.soft_fail_on,
+    )
+    _check_selectors(catalog, gate)
+    return PreparedScan(
+        config,
+        catalog,
         policies,
+        files,
+        input_errors,
+        repositories_of(file_args, policies, os.getcwd(), plain_directories="repository" in request.targets),
+        context_files,
         options,
-        stdin=stdin,
-        extra_errors=input_errors,
-        extra_findings=_untrusted_findings(catalog),
-        repositories=repositories_of(file_args, policies, os.getcwd()),
+        gate,
     )
-    report_options = ReportOptions(source_root(paths), sarif_category, link_base())
-    write_reports(result, output_format, output, _use_color(color, output), reports, report_options)
+
+
+def _check_selectors(catalog: Catalog, gate: Gate) -> None:
+    from conformance.catalog.select import matches
+
+    ids = [d.id for d in catalog.definitions]
+    for flag, selectors in (("--hard-fail-on", gate.hard_fail_on), ("--soft-fail-on", gate.soft_fail_on)):
+        for selector in selectors:
+            if not any(matches(pid, selector) for pid in ids):
+                raise ConfigError(f"{flag}: {selector!r} matches no known policy")
+
+
+def execute_scan(prepared: PreparedScan, stdin: bytes | None = None) -> ScanResult:
+    """Run the engine on a prepared scan."""
+    from conformance.engine import scan
+
+    result = scan(
+        prepared.files,
+        prepared.policies,
+        prepared.options,
+        stdin=stdin,
+        extra_errors=prepared.input_errors,
+        extra_findings=_untrusted_findings(prepared.catalog),
+        repositories=prepared.repositories,
+        context_files=prepared.context_files,
+    )
+    return replace(result, gate=prepared.gate)
+
+
+def run_scan(**values: Any) -> int:
+    """``conformance scan``: returns the exit code (see :class:`conformance.model.Gate`)."""
+    from conformance.reporters import ReportOptions, resolve_format
+
+    request = ScanRequest(**values)
+    paths = list(request.paths) or ["."]
+    if paths.count("-") > 1:
+        raise ConfigError("standard input (-) can be scanned once per run")
+    output_format = resolve_format(request.output_format)
+    output = request.output
+    targets = [os.path.abspath(p) for _, p in request.reports] + ([os.path.abspath(output)] if output else [])
+    if len(set(targets)) < len(targets):
+        raise ConfigError("the same file is named twice by --output and --report")
+    if request.changed_since is not None and "-" in paths:
+        raise ConfigError("--changed-since cannot be combined with standard input (-)")
+    junit = "junit" in (output_format, *(f for f, _ in request.reports))
+    prepared = prepare_scan(replace(request, paths=tuple(paths)), record_evaluations=junit)
+    stdin = sys.stdin.buffer.read() if "-" in paths else None
+    result = execute_scan(prepared, stdin)
+    report_options = ReportOptions(source_root(paths), request.sarif_category, link_base())
+    color = _use_color(request.color, output)
+    write_reports(result, output_format, output, color, request.reports, report_options)
     if output is not None and output_format != "text":
         from conformance.reporters.text import summary
 

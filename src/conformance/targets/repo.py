@@ -28,12 +28,15 @@ def compile_globs(patterns: Sequence[str]) -> Any:
     return pathspec.GitIgnoreSpec.from_lines(patterns)
 
 
-def is_repository_root(directory: str) -> bool:
-    """Whether repository policies run for a scanned directory: it is the top of its git work tree, or it is
-    not inside any git work tree (a plain directory is its own repository)."""
+def is_repository_root(directory: str, plain_directories: bool = False) -> bool:
+    """Whether repository policies run for a scanned directory: it is the top of a git work tree (it holds
+    ``.git``; git itself need not be installed), or, with ``plain_directories``, it is not inside any work
+    tree (an exported tree, a tarball): then it is its own repository."""
     absolute = os.path.abspath(directory)
     root = git_root(absolute)
-    return root is None or os.path.samefile(root, absolute)
+    if root is None:
+        return plain_directories
+    return os.path.samefile(root, absolute)
 
 
 @dataclass(frozen=True)
