@@ -179,6 +179,68 @@ def scan(**kwargs: object) -> None:
     _run(run_scan, **kwargs)
 
 
+def _selection_options(command: Callable[..., None]) -> Callable[..., None]:
+    """The options that choose what a scan covers, shared by ``scan`` and the ``baseline`` commands."""
+    options = [
+        click.argument("paths", nargs=-1, type=click.Path()),
+        click.option("--profile", "profiles", multiple=True, help="Run only policies of this profile (repeatable)."),
+        click.option("--policy", "enable", multiple=True, help="Run only this policy id or prefix (repeatable)."),
+        click.option("--skip-policy", "disable", multiple=True, help="Do not run this policy id or prefix."),
+        click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Configuration file."),
+        click.option("--policy-dir", "policy_dirs", multiple=True, type=click.Path(file_okay=False)),
+        click.option("--trust-local-policies", is_flag=True, help="Run Python policies from the scanned tree."),
+        click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, help="Worker processes (0: auto)."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+@cli.group()
+def baseline() -> None:
+    """Adopt the gate on a legacy repository: accept today's findings, fail only on new ones.
+
+    \b
+    conformance baseline create -o .conformance-baseline.json
+    conformance scan --baseline .conformance-baseline.json
+    conformance baseline prune --baseline .conformance-baseline.json
+    """
+
+
+@baseline.command("create")
+@_selection_options
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    default=".conformance-baseline.json",
+    show_default=True,
+    help="The baseline file to write (replaced atomically).",
+)
+def baseline_create(**kwargs: object) -> None:
+    """Scan PATHS and record every finding's fingerprint as accepted debt."""
+    from conformance.commands.baseline import run_create
+
+    _run(run_create, **kwargs)
+
+
+@baseline.command("prune")
+@_selection_options
+@click.option(
+    "--baseline",
+    "baseline_path",
+    type=click.Path(dir_okay=False, exists=True),
+    default=".conformance-baseline.json",
+    show_default=True,
+    help="The baseline file to prune in place.",
+)
+def baseline_prune(**kwargs: object) -> None:
+    """Scan PATHS and drop baseline entries no finding matches any more (fixed debt)."""
+    from conformance.commands.baseline import run_prune
+
+    _run(run_prune, **kwargs)
+
+
 @cli.group()
 def policies() -> None:
     """List and explain the available policies."""

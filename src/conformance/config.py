@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path as FsPath
 from typing import Any
 
 from conformance.errors import ConfigError
+from conformance.suppress import Waiver
 
 CONFIG_NAMES = (".conformance.yaml", ".conformance.yml")
 DEFAULT_MAX_FILE_SIZE = 20 * 1024 * 1024
+DEFAULT_POLICY_TIMEOUT = 10.0
 
 
 @dataclass(frozen=True)
@@ -28,10 +31,14 @@ class Config:
     exclude: tuple[str, ...] = ()
     fail_on: str = "error"
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    policy_timeout: float = DEFAULT_POLICY_TIMEOUT
+    inline_suppressions: bool = True
+    """False: inline comments and annotations suppress nothing; only waivers (and a baseline) do."""
+    waivers: tuple[Waiver, ...] = ()
 
     @property
     def root(self) -> FsPath | None:
-        """The directory exclude patterns are relative to."""
+        """The directory exclude patterns and waiver paths are relative to."""
         return self.source.parent if self.source else None
 
 
@@ -53,19 +60,86 @@ def _schema() -> dict[str, Any]:
     return dict(json.loads(text))
 
 
-def parse_config(data: Any, source: FsPath) -> Config:
-    """Validate raw config data; every error names the key."""
+def key_text(path: Sequence[Any]) -> str:
+    """How messages name a place in a document: ``waivers[2].match.paths[0]``; ``(top level)`` for the root."""
+    text = ""
+    for step in path:
+        text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else str(step))
+    return text or "(top level)"
+
+
+def schema_error(schema: Mapping[str, Any], data: Any) -> tuple[tuple[Any, ...], str] | None:
+    """The first error of ``data`` against a draft 2020-12 schema, as (path, message), or None if it is valid.
+
+    A subschema's ``errorMessage`` replaces the library's message (``'2025-6-1' is not a date ...``).
+    """
     from jsonschema import Draft202012Validator
 
+    errors = sorted(
+        Draft202012Validator(schema).iter_errors(data),
+        key=lambda e: [(0, step, "") if isinstance(step, int) else (1, 0, str(step)) for step in e.path],
+    )
+    if not errors:
+        return None
+    error = errors[0]
+    custom = error.schema.get("errorMessage") if isinstance(error.schema, Mapping) else None
+    message = f"{error.instance!r} {custom}" if custom else error.message
+    return tuple(error.absolute_path), message
+
+
+def _line_of(node: Any, path: Sequence[Any]) -> int | None:
+    if node is None:
+        return None
+    from conformance import yamlio
+
+    return yamlio.locate(node, tuple(path)).line
+
+
+def _config_error(source: FsPath, node: Any, path: Sequence[Any], message: str) -> ConfigError:
+    line = _line_of(node, path) if path else None
+    where = f"{source}:{line}" if line else str(source)
+    return ConfigError(f"{where}: key {key_text(path)}: {message}")
+
+
+def _waivers(raw: Sequence[Mapping[str, Any]], source: FsPath, node: Any) -> tuple[Waiver, ...]:
+    waivers = []
+    for index, entry in enumerate(raw):
+        expires = entry.get("expires")
+        if expires is not None:
+            try:
+                date.fromisoformat(expires)
+            except ValueError as exc:
+                path = ("waivers", index, "expires")
+                raise _config_error(source, node, path, f"{expires!r} is not a real date ({exc})") from None
+        match = entry.get("match", {})
+        waivers.append(
+            Waiver(
+                policy=entry["policy"],
+                reason=entry["reason"].strip(),
+                owner=entry["owner"].strip(),
+                expires=expires,
+                paths=tuple(match.get("paths", ())),
+                kind=match.get("kind"),
+                namespace=match.get("namespace"),
+                name=match.get("name"),
+                container=match.get("container"),
+                index=index,
+                line=_line_of(node, ("waivers", index)) or 0,
+                config=str(source),
+            )
+        )
+    return tuple(waivers)
+
+
+def parse_config(data: Any, source: FsPath, node: Any = None) -> Config:
+    """Validate raw config data; every error names the key (and its line, given the YAML ``node``)."""
     if data is None:
         data = {}
     if not isinstance(data, Mapping):
         raise ConfigError(f"{source}: the configuration must be a mapping")
-    errors = sorted(Draft202012Validator(_schema()).iter_errors(data), key=lambda e: list(e.path))
-    if errors:
-        error = errors[0]
-        key = ".".join(str(p) for p in error.absolute_path) or "(top level)"
-        raise ConfigError(f"{source}: key {key}: {error.message}")
+    error = schema_error(_schema(), data)
+    if error is not None:
+        raise _config_error(source, node, *error)
     base = source.parent
     return Config(
         source=source,
@@ -78,6 +152,9 @@ def parse_config(data: Any, source: FsPath) -> Config:
         exclude=tuple(data.get("exclude", ())),
         fail_on=data.get("fail-on", "error"),
         max_file_size=int(data.get("max-file-size", DEFAULT_MAX_FILE_SIZE)),
+        policy_timeout=float(data.get("policy-timeout", DEFAULT_POLICY_TIMEOUT)),
+        inline_suppressions=data.get("inline-suppressions", True),
+        waivers=_waivers(data.get("waivers", ()), source, node),
     )
 
 
@@ -95,7 +172,9 @@ def load_config(path: FsPath) -> Config:
         raise ConfigError(f"{path}:{fatal[0].line}:{fatal[0].column}: {fatal[0].message}")
     if len(loaded.documents) > 1:
         raise ConfigError(f"{path}: the configuration must be a single YAML document")
-    return parse_config(loaded.documents[0].data if loaded.documents else None, path)
+    if not loaded.documents:
+        return parse_config(None, path)
+    return parse_config(loaded.documents[0].data, path, loaded.documents[0].node)
 
 
 def resolve_config(explicit: FsPath | None, scan_paths: Sequence[str]) -> Config:

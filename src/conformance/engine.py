@@ -45,6 +45,14 @@ from conformance.model import (
 )
 from conformance.scope import ScopeStore
 from conformance.store import FindingStore, pack, severity_counts
+from conformance.suppressor import (
+    NO_ANNOTATIONS,
+    NO_MARKERS,
+    Hits,
+    Suppressor,
+    annotation_problem_findings,
+    fixed_entries,
+)
 from conformance.targets import kubernetes as k8s
 from conformance.targets.files import YamlDocument
 from conformance.targets.repo import Repository
@@ -67,6 +75,11 @@ class ScanOptions:
     """Seconds one policy may spend on one object (a resource, a document, a Dockerfile, a repository); 0: no
     limit. A policy over budget is interrupted and reported, skipped for the rest of that file, and skipped
     for the rest of the scan after :data:`TIMEOUTS_BEFORE_DISABLED` such interruptions."""
+    suppressor: Suppressor | None = None
+    """Inline comments, annotations, waivers and the baseline (None: nothing is suppressed)."""
+    complete: bool = True
+    """The scan covers whole trees (not a list of files or ``--changed-since``): only then can a waiver be
+    called stale and every unmatched baseline entry fixed."""
 
 
 TIMEOUTS_BEFORE_DISABLED = 3
@@ -85,6 +98,7 @@ class FileOutcome:
     packed: bytes = b""
     """Findings packed by a worker (see :func:`conformance.store.pack`), with their ``counts``."""
     counts: dict[tuple[str, str, str], int] = field(default_factory=dict)
+    hits: Hits = field(default_factory=Hits)
 
     def merge(self, other: FileOutcome) -> None:
         self.findings.extend(other.findings)
@@ -92,6 +106,7 @@ class FileOutcome:
         for policy_id, entries in other.scope.items():
             self.scope.setdefault(policy_id, []).extend(entries)
         self.evaluations.extend(other.evaluations)
+        self.hits.merge(other.hits)
         self.files += other.files
         self.documents += other.documents
         self.resources += other.resources
@@ -171,6 +186,11 @@ class FileScanner:
         self._ids_by_kind: dict[str, tuple[str, ...]] = {}
         self._contexts = {p.id: CheckContext(p.options) for p in policies if not p.scope}
         self.watchdog = Watchdog(options.policy_timeout)
+        self.suppressor = options.suppressor
+        self._markers = NO_MARKERS
+        """Inline suppression markers of the file being scanned."""
+        self._annotations = NO_ANNOTATIONS
+        """Ignore annotations of the object being checked."""
         self._skipped: set[str] = set()
         """Policies skipped for the rest of the current file (they ran out of time on it)."""
         self._timeouts: dict[str, int] = {}
@@ -252,8 +272,10 @@ class FileScanner:
         if not relative.endswith(MANIFEST_SUFFIXES):
             dockerfile_policies = [p for p in self.dockerfile_policies if p.applies_to_file(relative)]
             if dockerfile_policies:
+                self._read_markers(text, display, "dockerfile", outcome)
                 self._scan_dockerfile(text, display, dockerfile_policies, outcome)
                 return outcome
+        self._read_markers(text, display, "yaml", outcome)
         loaded = yamlio.load(text)
         for issue in loaded.problems:
             location = Location(display, issue.line, issue.column)
@@ -261,9 +283,8 @@ class FileScanner:
                 outcome.errors.append(error_finding(PARSE_ERROR, issue.message, location))
             else:
                 fingerprint = make_fingerprint(DUPLICATE_KEY, repository_path(display), None, issue.message)
-                outcome.findings.append(
-                    Finding(DUPLICATE_KEY, "warning", issue.message, location, None, "", fingerprint)
-                )
+                finding = Finding(DUPLICATE_KEY, "warning", issue.message, location, None, "", fingerprint)
+                outcome.findings.append(self._suppressed(finding, outcome))
         yaml_policies = [p for p in self.yaml_policies if p.applies_to_file(relative)]
         for document in loaded.documents:
             outcome.documents += 1
@@ -276,8 +297,21 @@ class FileScanner:
                         path = tuple(violation.path)
                         location = self._locate(document, path, display)
                         label = _path_label(document.data, path)
-                        outcome.findings.append(_plain_finding(policy, violation, location, label))
+                        finding = _plain_finding(policy, violation, location, label)
+                        outcome.findings.append(self._suppressed(finding, outcome))
         return outcome
+
+    def _read_markers(self, text: str, display: str, syntax: str, outcome: FileOutcome) -> None:
+        if self.suppressor is None:
+            self._markers = NO_MARKERS
+            return
+        self._markers, problems = self.suppressor.inline_markers(text, display, syntax)
+        outcome.errors.extend(problems)
+
+    def _suppressed(self, finding: Finding, outcome: FileOutcome, key: str = "") -> Finding:
+        if self.suppressor is None:
+            return finding
+        return self.suppressor.apply(finding, outcome.hits, self._markers, self._annotations, key)
 
     def _scan_dockerfile(self, text: str, display: str, policies: Sequence[Policy], outcome: FileOutcome) -> None:
         from conformance.targets import dockerfile as docker
@@ -296,7 +330,7 @@ class FileScanner:
                     label = parsed.label(index)
                 else:
                     location, label = Location(display), ""
-                outcome.findings.append(_plain_finding(policy, violation, location, label))
+                outcome.findings.append(self._suppressed(_plain_finding(policy, violation, location, label), outcome))
 
     def scan_context(self, files: Sequence[InputFile]) -> FileOutcome:
         """Read files for cross-resource policies only: their objects are looked up, never checked or reported
@@ -363,7 +397,7 @@ class FileScanner:
         for policy in self.repository_policies:
             for violation in self._violations(policy, repository, repository.display, root, outcome):
                 location, label = repository_location(repository, tuple(violation.path))
-                outcome.findings.append(_plain_finding(policy, violation, location, label))
+                outcome.findings.append(self._suppressed(_plain_finding(policy, violation, location, label), outcome))
         return outcome
 
     def _scan_object(
@@ -391,6 +425,17 @@ class FileScanner:
             return
         resource = k8s.make_resource(data, display, document.index, base_path)
         outcome.resources += 1
+        self._annotations = NO_ANNOTATIONS
+        if self.suppressor is not None:
+            self._annotations = self.suppressor.annotations(data)
+            if self._annotations.problems:
+                problems = annotation_problem_findings(
+                    self._annotations,
+                    lambda path: self._locate(document, (*base_path, *path), display),
+                    resource.id,
+                    repository_path(display),
+                )
+                outcome.errors.extend(problems)
         if self.options.record_evaluations:
             outcome.evaluations.append(Evaluation(display, resource.id, self.applicable_ids(resource.kind)))
         for policy in self.policies_for(resource.kind):
@@ -423,7 +468,10 @@ class FileScanner:
             self.watchdog.stop()
         for violation in violations:
             finding = self._finding(policy, resource, document, violation, display)
-            (outcome.errors if finding.is_error else outcome.findings).append(finding)
+            if finding.is_error:
+                outcome.errors.append(finding)
+            else:
+                outcome.findings.append(self._suppressed(finding, outcome, violation.key))
 
     def _finding(
         self,
@@ -484,7 +532,8 @@ class FileScanner:
                 span = yamlio.locate(document.node, (*resource.base_path, *path))
                 if span.matched == len(resource.base_path) + len(path):
                     locations[path] = _location(display, span)
-        entry = ScopeEntry(resource.id, display, resource.document_index, facts, locations)
+        annotations = self._annotations if locations else None
+        entry = ScopeEntry(resource.id, display, resource.document_index, facts, locations, annotations)
         outcome.scope.setdefault(policy.id, []).append(entry)
 
     @staticmethod
@@ -537,11 +586,15 @@ def _loose_id(data: Mapping[str, Any]) -> ResourceId:
 
 
 def run_scope_policies(
-    policies: Iterable[Policy], store: ScopeStore, watchdog: Watchdog | None = None
+    policies: Iterable[Policy],
+    store: ScopeStore,
+    watchdog: Watchdog | None = None,
+    suppressor: Suppressor | None = None,
 ) -> FileOutcome:
     """Run each cross-resource policy once per subject, with every recorded entry in scope."""
     outcome = FileOutcome()
     watchdog = watchdog or Watchdog(0)
+    markers: dict[str, Any] = {}
     for policy in policies:
         scope = store.scope(policy.id)
         ctx = CheckContext(policy.options, scope)
@@ -571,18 +624,33 @@ def run_scope_policies(
                 path = tuple(violation.path)
                 label = ".".join(str(p) for p in path)
                 identity = f"{label}#{violation.key}" if violation.key else label
-                outcome.findings.append(
-                    Finding(
-                        policy.id,
-                        policy.info.severity,
-                        violation.message,
-                        subject.locate(path),
-                        subject.resource,
-                        label,
-                        make_fingerprint(policy.id, repository_path(subject.file), subject.resource, identity),
-                    )
+                finding = Finding(
+                    policy.id,
+                    policy.info.severity,
+                    violation.message,
+                    subject.locate(path),
+                    subject.resource,
+                    label,
+                    make_fingerprint(policy.id, repository_path(subject.file), subject.resource, identity),
                 )
+                if suppressor is not None:
+                    if subject.file not in markers:
+                        markers[subject.file] = _file_markers(suppressor, subject.file)
+                    annotations = subject.annotations or NO_ANNOTATIONS
+                    finding = suppressor.apply(finding, outcome.hits, markers[subject.file], annotations, violation.key)
+                outcome.findings.append(finding)
     return outcome
+
+
+def _file_markers(suppressor: Suppressor, display: str) -> Any:
+    """Inline markers of a file, read again in the parent for cross-resource findings (problems were reported
+    when the file was scanned)."""
+    try:
+        with open(display, "rb") as handle:
+            text = decode(handle.read())[0]
+    except OSError:
+        return NO_MARKERS
+    return suppressor.inline_markers(text, display)[0] if text is not None else NO_MARKERS
 
 
 _WORKER: FileScanner | None = None
@@ -648,6 +716,7 @@ def scan(
     scope = ScopeStore()
     evaluations: list[Evaluation] = []
     stats = FileOutcome()
+    hits = Hits()
     subjects = [False]
 
     def absorb(outcome: FileOutcome, ordered: bool) -> None:
@@ -662,6 +731,7 @@ def scan(
             scope.add(policy_id, entries)
             subjects[0] = subjects[0] or any(entry.locations for entry in entries)
         evaluations.extend(outcome.evaluations)
+        hits.merge(outcome.hits)
         stats.files += outcome.files
         stats.documents += outcome.documents
         stats.resources += outcome.resources
@@ -690,10 +760,19 @@ def scan(
             scanned = {os.path.realpath(item.path) for item in files}
             others = [item for item in context_files if os.path.realpath(item.path) not in scanned]
             absorb(scanner.scan_context(others), ordered=False)
-        absorb(run_scope_policies(scanner.scope_policies, scope, scanner.watchdog), ordered=False)
+        absorb(run_scope_policies(scanner.scope_policies, scope, scanner.watchdog, options.suppressor), ordered=False)
         for repository in repositories:
             absorb(scanner.scan_repository(repository), ordered=False)
-        store.add_unordered(extra_findings)
+        suppressor = options.suppressor
+        late = list(extra_findings)
+        fixed: tuple[Mapping[str, Any], ...] = ()
+        if suppressor is not None:
+            late = [suppressor.apply(finding, hits) for finding in late]
+            late.extend(suppressor.waiver_findings(hits, options.complete, [item.display for item in files]))
+            if suppressor.baseline is not None:
+                scanned_paths = [repository_path(item.display) for item in files]
+                fixed = fixed_entries(suppressor.baseline, hits, options.complete, scanned_paths)
+        store.add_unordered(late)
     finally:
         scanner.watchdog.uninstall()
         scope.close()
@@ -703,5 +782,11 @@ def scan(
     scan_stats = ScanStats(stats.files, stats.documents, stats.resources, time.perf_counter() - started)
     evaluations.sort(key=lambda evaluation: evaluation.file)  # stable: document order within a file
     return ScanResult(
-        infos, store, tuple(sorted(errors, key=Finding.sort_key)), scan_stats, options.fail_on, tuple(evaluations)
+        infos,
+        store,
+        tuple(sorted(errors, key=Finding.sort_key)),
+        scan_stats,
+        options.fail_on,
+        tuple(evaluations),
+        fixed=fixed,
     )

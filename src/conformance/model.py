@@ -21,6 +21,9 @@ POLICY_ERROR = "conformance/policy-error"
 DUPLICATE_KEY = "conformance/duplicate-key"
 UNTRUSTED_POLICY = "conformance/untrusted-policy"
 INTERNAL_ERROR = "conformance/internal-error"
+INVALID_SUPPRESSION = "conformance/invalid-suppression"
+EXPIRED_WAIVER = "conformance/expired-waiver"
+STALE_WAIVER = "conformance/stale-waiver"
 RESERVED_IDS = (
     PARSE_ERROR,
     READ_ERROR,
@@ -28,6 +31,9 @@ RESERVED_IDS = (
     POLICY_ERROR,
     DUPLICATE_KEY,
     UNTRUSTED_POLICY,
+    INVALID_SUPPRESSION,
+    EXPIRED_WAIVER,
+    STALE_WAIVER,
     INTERNAL_ERROR,
 )
 

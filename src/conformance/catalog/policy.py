@@ -43,6 +43,8 @@ class ScopeEntry:
     locations: Mapping[Path, Location] = field(default_factory=dict, repr=False)
     """For a subject (a resource of the policy's ``KINDS``): positions of its ``LOCATE`` paths that exist, plus
     ``()`` for the resource itself. Other entries carry none: they are only looked up, never reported."""
+    annotations: Any = field(default=None, repr=False)
+    """For a subject: its ignore annotations (:class:`conformance.suppress.AnnotationMarkers`), if any."""
 
     @property
     def kind(self) -> str:

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from conformance.inputs import InputFile, InputProblem
     from conformance.model import Gate
     from conformance.reporters import ReportOptions
+    from conformance.suppressor import Suppressor
     from conformance.targets.repo import Repository
 
 
@@ -318,7 +319,9 @@ def prepare_scan(request: ScanRequest, record_evaluations: bool = False) -> Prep
         max_file_size=config.max_file_size,
         jobs=request.jobs,
         record_evaluations=record_evaluations,
-        policy_timeout=request.policy_timeout if request.policy_timeout is not None else 10.0,
+        policy_timeout=request.policy_timeout if request.policy_timeout is not None else config.policy_timeout,
+        suppressor=_suppressor(request, config, catalog),
+        complete=request.changed_since is None and all(os.path.isdir(p) for p in file_args),
     )
     gate = Gate(
         options.fail_on,
@@ -337,6 +340,35 @@ def prepare_scan(request: ScanRequest, record_evaluations: bool = False) -> Prep
         context_files,
         options,
         gate,
+    )
+
+
+def _suppressor(request: ScanRequest, config: Config, catalog: Catalog) -> Suppressor:
+    """The run's suppressions: inline comments and annotations (unless turned off), waivers, the baseline."""
+    from conformance.inputs import display_path
+    from conformance.model import RESERVED_IDS
+    from conformance.suppress import check_waiver_ids
+    from conformance.suppressor import Suppressor
+
+    known = frozenset([*(d.id for d in catalog.definitions), *RESERVED_IDS])
+    check_waiver_ids(config.waivers, known)
+    baseline = None
+    if request.baseline is not None:
+        from conformance.baseline import load_baseline
+
+        baseline = load_baseline(FsPath(request.baseline))
+    inline = config.inline_suppressions if request.inline_suppressions is None else request.inline_suppressions
+    if not config.inline_suppressions and request.inline_suppressions:
+        raise ConfigError(f"{config.source}: inline-suppressions is false: --inline-suppressions cannot override it")
+    base = os.getcwd()
+    return Suppressor(
+        known_ids=known,
+        inline=inline,
+        waivers=config.waivers,
+        config_root=str(config.root) if config.root else None,
+        config_display=display_path(str(config.source), base) if config.source else "",
+        baseline=baseline,
+        baseline_display=display_path(request.baseline, base) if request.baseline else "",
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from typing import IO
@@ -128,11 +128,21 @@ def span(location: Location) -> Span:
     return Span(line, column, end_line, end_column)
 
 
-def most_severe_first(result: ScanResult) -> Iterator[Finding]:
-    """Scan errors, then findings of severity error, warning and note, each in report order."""
+def most_severe_first(result: ScanResult, suppressed: bool = True) -> Iterator[Finding]:
+    """Scan errors, then findings of severity error, warning and note, each in report order; suppressed and
+    baselined findings too unless ``suppressed`` is false."""
     yield from result.errors
     for severity in SEVERITIES:
-        yield from (finding for finding in result.findings if finding.severity == severity)
+        yield from (
+            finding
+            for finding in result.findings
+            if finding.severity == severity and (suppressed or finding.suppression is None)
+        )
+
+
+def active(findings: Iterable[Finding]) -> Iterator[Finding]:
+    """The findings neither suppressed nor baselined (what people act on; formats for machines keep all)."""
+    return (finding for finding in findings if finding.suppression is None)
 
 
 class UniqueFingerprints:

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 from conformance.model import Finding, ScanResult
-from conformance.reporters import ReportOptions, UniqueFingerprints, report_path, span
+from conformance.reporters import ReportOptions, UniqueFingerprints, active, report_path, span
 
 TAKES_OPTIONS = True
 
@@ -38,7 +38,7 @@ def severity(finding: Finding, category: str) -> str:
 def _issues(result: ScanResult, options: ReportOptions) -> Iterator[dict[str, Any]]:
     categories = {p.id: p.category for p in result.policies}
     fingerprints = UniqueFingerprints()
-    for finding in heapq.merge(result.errors, result.findings, key=Finding.sort_key):
+    for finding in heapq.merge(result.errors, active(result.findings), key=Finding.sort_key):
         category = categories.get(finding.policy_id, "")
         where = span(finding.location)
         resource = f" ({finding.resource})" if finding.resource else ""

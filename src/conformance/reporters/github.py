@@ -72,7 +72,7 @@ def render(result: ScanResult, stream: IO[str], color: bool = False, options: Re
         totals[LEVELS[severity]] += count
     totals["error"] += len(result.errors)
     shown = dict.fromkeys(LEVELS.values(), 0)
-    for finding in most_severe_first(result):
+    for finding in most_severe_first(result, suppressed=False):
         level = LEVELS[finding.severity]
         if shown[level] >= ANNOTATIONS_PER_LEVEL:
             if all(shown[lv] >= min(totals[lv], ANNOTATIONS_PER_LEVEL) for lv in shown):

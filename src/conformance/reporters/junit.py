@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from itertools import groupby
 from typing import IO, TYPE_CHECKING
 
-from conformance.model import SEVERITY_RANK, Evaluation, Finding, ScanResult
+from conformance.model import Evaluation, Finding, Gate, ScanResult
 from conformance.reporters import ReportOptions, report_path
 
 if TYPE_CHECKING:
@@ -65,16 +65,16 @@ class _Suite:
         return sum(1 for case in self.cases if case.outcome == outcome)
 
 
-def _outcome(findings: list[Finding], floor: int) -> str:
+def _outcome(findings: list[Finding], gate: Gate) -> str:
     if any(f.is_error for f in findings):
         return "error"
-    if any(SEVERITY_RANK[f.severity] >= floor for f in findings):
+    if any(f.suppression is None and gate.fails(f.policy_id, f.severity) for f in findings):
         return "failure"
     return "pass"
 
 
 def _suites(result: ScanResult, options: ReportOptions) -> Iterator[_Suite]:
-    floor = SEVERITY_RANK[result.fail_on]
+    floor = result.effective_gate
     everything = heapq.merge(result.errors, result.findings, key=Finding.sort_key)
     by_file = {file: list(group) for file, group in groupby(everything, key=lambda f: f.location.file)}
     evaluated: dict[str, list[Evaluation]] = {}
@@ -93,7 +93,7 @@ def _suite(
     findings: list[Finding],
     evaluations: list[Evaluation],
     policy_ids: list[str],
-    floor: int,
+    floor: Gate,
     options: ReportOptions,
 ) -> _Suite:
     path = report_path(file, options.source_root)

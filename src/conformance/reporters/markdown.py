@@ -16,7 +16,7 @@ import html
 import re
 from typing import IO
 
-from conformance.model import SEVERITIES, SEVERITY_RANK, Finding, ScanResult
+from conformance.model import SEVERITIES, Finding, ScanResult
 from conformance.reporters import STDIN_FILE, ReportOptions, most_severe_first, printable, report_path
 
 TAKES_OPTIONS = True
@@ -81,7 +81,8 @@ def _message(finding: Finding) -> str:
 
 def _verdict(result: ScanResult) -> list[str]:
     fail_on = f"`{result.fail_on}`"
-    below = len(result.findings) - result.failing_count
+    below = sum(result.counts().values()) - result.failing_count
+    statuses = result.status_counts()
     sentences = []
     if result.errors:
         heading = "❌ conformance: scan errors"
@@ -95,6 +96,11 @@ def _verdict(result: ScanResult) -> list[str]:
     if below:
         verb = "is" if below == 1 else "are"
         sentences.append(f"{_plural(below, 'finding')} below it {verb} listed for information.")
+    if statuses["suppressed"] or statuses["baselined"]:
+        sentences.append(
+            f"{statuses['suppressed']} suppressed and {statuses['baselined']} baselined "
+            "(in the JSON and SARIF reports, with their reasons)."
+        )
     return [f"### {heading}\n\n", " ".join(sentences) + "\n\n"]
 
 
@@ -115,13 +121,13 @@ def to_markdown(result: ScanResult, options: ReportOptions | None = None, limit:
         f"{_plural(len(result.policies), 'policy', 'policies')} in {stats.duration_seconds:.2f}s.\n"
     )
 
-    floor = SEVERITY_RANK[result.fail_on]
+    gate = result.effective_gate
     section: str | None = None
-    for finding in most_severe_first(result):
+    for finding in most_severe_first(result, suppressed=False):
         if finding.is_error:
             key, header = "errors", "\n#### Scan errors\n\n| Error | Location | Message |\n|---|---|---|\n"
             row = f"| `{finding.policy_id}` | {_location(finding, options)} | {_message(finding)} |\n"
-        elif SEVERITY_RANK[finding.severity] >= floor:
+        elif gate.fails(finding.policy_id, finding.severity):
             key = "failing"
             header = "\n#### Failing policies\n\n| Severity | Policy | Location | Message |\n|---|---|---|---|\n"
             row = (

@@ -28,11 +28,14 @@ from urllib.parse import quote
 from conformance import __version__
 from conformance.model import (
     DUPLICATE_KEY,
+    EXPIRED_WAIVER,
     INTERNAL_ERROR,
     INVALID_OBJECT,
+    INVALID_SUPPRESSION,
     PARSE_ERROR,
     POLICY_ERROR,
     READ_ERROR,
+    STALE_WAIVER,
     UNTRUSTED_POLICY,
     Finding,
     PolicyInfo,
@@ -107,6 +110,26 @@ _RESERVED: dict[str, tuple[str, str, str, str]] = {
         "A Python policy comes from the scanned tree or from a configuration file found there. Such code is "
         "not run unless the scan is started with --trust-local-policies.",
         "Review the policy and pass --trust-local-policies, or move it outside the scanned tree.",
+    ),
+    INVALID_SUPPRESSION: (
+        "error",
+        "Suppression is malformed or names an unknown policy",
+        "An inline `conformance:ignore` comment or an ignore annotation has no reason, cannot be parsed, or "
+        "names a policy id that does not exist. It suppresses nothing; an unknown id is never ignored silently.",
+        "Give the suppression a known policy id and a reason, as the README's suppression syntax shows.",
+    ),
+    EXPIRED_WAIVER: (
+        "warning",
+        "Waiver has expired",
+        "A waiver in the configuration is past its expiry date, so the findings it covered fail again.",
+        "Fix the findings, or renew the waiver with a new date after review by its owner.",
+    ),
+    STALE_WAIVER: (
+        "warning",
+        "Waiver matches nothing",
+        "A waiver in the configuration matched no finding in this scan: the problem it excused is gone, or its "
+        "match no longer fits.",
+        "Delete the waiver, or correct its match.",
     ),
     INTERNAL_ERROR: (
         "error",
@@ -219,7 +242,9 @@ def _region(finding: Finding) -> dict[str, int]:
     return region
 
 
-def _result(finding: Finding, rule_index: int, fingerprint: str, options: ReportOptions) -> dict[str, Any]:
+def _result(
+    finding: Finding, rule_index: int, fingerprint: str, options: ReportOptions, owners: tuple[str, ...] = ()
+) -> dict[str, Any]:
     location: dict[str, Any] = {
         "physicalLocation": {
             "artifactLocation": {"uri": artifact_uri(finding.location.file, options), "uriBaseId": ROOT_BASE_ID},
@@ -243,11 +268,22 @@ def _result(finding: Finding, rule_index: int, fingerprint: str, options: Report
         properties["path"] = finding.path
     if finding.resource is not None:
         properties["resource"] = finding.resource.to_dict()
+    if owners:
+        properties["owners"] = list(owners)
     if properties:
         result["properties"] = properties
-    # Suppressions hook: once a finding can be suppressed (inline comment, baseline, config), keep it in the
-    # results and add result["suppressions"] = [{"kind": "inSource" or "external", "justification": ...}]
-    # here. GitHub closes suppressed results as dismissed instead of losing their history.
+    if finding.suppression is not None:
+        # Suppressed findings stay in the log: code scanning shows them as dismissed, with the reason.
+        suppression = finding.suppression
+        entry: dict[str, Any] = {
+            "kind": "inSource" if suppression.kind in ("inline", "annotation") else "external",
+            "status": "accepted",
+            "justification": suppression.reason,
+        }
+        details = {k: v for k, v in suppression.to_dict().items() if v and k != "reason"}
+        if details:
+            entry["properties"] = details
+        result["suppressions"] = [entry]
     return result
 
 
@@ -263,7 +299,8 @@ def _results(result: ScanResult, rules: _Rules, options: ReportOptions, size: in
     for finding in most_severe_first(result):
         if len(results) >= MAX_RESULTS:
             return results, f"GitHub accepts at most {MAX_RESULTS:,} results per run"
-        item = _result(finding, rules[finding.policy_id], fingerprints(finding), options)
+        owners = result.owners_of(finding.location.file)
+        item = _result(finding, rules[finding.policy_id], fingerprints(finding), options, owners)
         size += len(compressor.compress(_compact(item).encode("utf-8") + b","))
         if size + GZIP_MARGIN > MAX_GZIP_BYTES:
             return results, f"GitHub accepts at most {MAX_GZIP_BYTES // (1024 * 1024)} MB of gzipped SARIF"

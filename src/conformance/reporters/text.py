@@ -7,6 +7,7 @@ from itertools import groupby
 from typing import IO
 
 from conformance.model import Finding, ScanResult
+from conformance.reporters import active
 
 _COLORS = {"error": "red", "warning": "yellow", "note": "cyan"}
 
@@ -30,6 +31,13 @@ def summary(result: ScanResult) -> str:
     detail = ", ".join(f"{n} {sev}{'s' if n != 1 else ''}" for sev, n in counts.items() if n)
     if detail:
         parts[0] += f" ({detail})"
+    statuses = result.status_counts()
+    for status in ("suppressed", "baselined"):
+        if statuses[status]:
+            parts[0] += f", {statuses[status]} {status}"
+    if result.fixed:
+        n = len(result.fixed)
+        parts[0] += f", {n} baseline entr{'y' if n == 1 else 'ies'} fixed (prune them)"
     if result.errors:
         parts.append(f"{len(result.errors)} scan error{'s' if len(result.errors) != 1 else ''}")
     stats = result.stats
@@ -43,7 +51,7 @@ def summary(result: ScanResult) -> str:
 
 
 def render(result: ScanResult, stream: IO[str], color: bool = False) -> None:
-    everything = heapq.merge(result.errors, result.findings, key=Finding.sort_key)
+    everything = heapq.merge(result.errors, active(result.findings), key=Finding.sort_key)
     for _, group in groupby(everything, key=lambda f: f.location.file):
         for finding in group:
             stream.write(_line(finding, color) + "\n")

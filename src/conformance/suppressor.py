@@ -1,0 +1,204 @@
+"""Applying suppressions to findings as the engine makes them: inline comments, annotations, waivers, baseline.
+
+Precedence when several cover a finding: an inline comment, then an annotation, then a waiver in force, then
+the baseline. A covered finding stays in the result with its :class:`~conformance.model.Suppression`; it is
+counted apart and never fails the run. Which waivers and baseline entries matched is recorded per worker in
+:class:`Hits` and merged, so the parent can report expired and stale waivers and fixed baseline entries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from conformance.model import (
+    EXPIRED_WAIVER,
+    INVALID_SUPPRESSION,
+    STALE_WAIVER,
+    Finding,
+    Location,
+    make_fingerprint,
+)
+from conformance.suppress import (
+    ANNOTATION_PREFIX,
+    AnnotationMarkers,
+    InlineMarkers,
+    Waiver,
+    container_of,
+    find_waiver,
+    parse_inline,
+    parse_resource_annotations,
+    relative_to,
+)
+
+if TYPE_CHECKING:
+    from conformance.baseline import Baseline
+
+NO_MARKERS = InlineMarkers()
+NO_ANNOTATIONS = AnnotationMarkers()
+
+
+@dataclass
+class Hits:
+    """What matched during (part of) a scan: waiver indices and baseline fingerprints."""
+
+    waivers: set[int] = field(default_factory=set)
+    baseline: set[str] = field(default_factory=set)
+
+    def merge(self, other: Hits) -> None:
+        self.waivers |= other.waivers
+        self.baseline |= other.baseline
+
+
+@dataclass(frozen=True)
+class Suppressor:
+    """The suppression settings of a run (read-only: safe to share with forked workers)."""
+
+    known_ids: frozenset[str]
+    """Every policy id of the catalog (an inline marker or annotation naming another id is an error)."""
+    inline: bool = True
+    """False: inline comments and annotations suppress nothing (an organisation's central gate)."""
+    waivers: tuple[Waiver, ...] = ()
+    config_root: str | None = None
+    config_display: str = ""
+    baseline: Baseline | None = None
+    baseline_display: str = ""
+    today: date = field(default_factory=date.today)
+
+    @property
+    def active(self) -> bool:
+        return self.inline or bool(self.waivers) or self.baseline is not None
+
+    def inline_markers(self, text: str, display: str, syntax: str = "yaml") -> tuple[InlineMarkers, list[Finding]]:
+        """The file's markers (none when inline suppressions are off) and error findings for bad ones."""
+        if not self.inline or "conformance:ignore" not in text:
+            return NO_MARKERS, []
+        markers = parse_inline(text, syntax).validated(self.known_ids)
+        problems = [
+            _invalid(problem.message, Location(display, problem.line, problem.column)) for problem in markers.problems
+        ]
+        return markers, problems
+
+    def annotations(self, data: Mapping[str, Any]) -> AnnotationMarkers:
+        """The resource's ignore annotations, validated (problems are reported by :meth:`annotation_problems`)."""
+        if not self.inline or not _has_our_annotations(data):
+            return NO_ANNOTATIONS
+        return parse_resource_annotations(data).validated(self.known_ids)
+
+    def apply(
+        self,
+        finding: Finding,
+        hits: Hits,
+        markers: InlineMarkers = NO_MARKERS,
+        annotations: AnnotationMarkers = NO_ANNOTATIONS,
+        key: str = "",
+    ) -> Finding:
+        """The finding with the suppression that covers it, if any (scan errors are never suppressed)."""
+        if finding.is_error:
+            return finding
+        if markers:
+            ignore = markers.covering(finding.location.line, finding.policy_id)
+            if ignore is not None:
+                return replace(finding, suppression=ignore.suppression(finding.location.file))
+        container = container_of(finding.path, key) if (annotations or self.waivers) else None
+        if annotations:
+            annotation = annotations.covering(finding.policy_id, container)
+            if annotation is not None:
+                return replace(finding, suppression=annotation.suppression(finding.location.file))
+        if self.waivers:
+            relative = relative_to(finding.location.file, self.config_root)
+            waiver = find_waiver(self.waivers, finding, relative, container, self.today)
+            if waiver is not None:
+                hits.waivers.add(waiver.index)
+                if not waiver.expired(self.today):
+                    return replace(finding, suppression=waiver.suppression(self.config_display))
+        if self.baseline is not None and self.baseline.covers(finding):
+            hits.baseline.add(finding.fingerprint)
+            return replace(finding, suppression=self.baseline.suppression(self.baseline_display))
+        return finding
+
+    def waiver_findings(self, hits: Hits, complete: bool, scanned: Collection[str]) -> list[Finding]:
+        """An error-free warning for each expired waiver, and for each waiver that matched nothing.
+
+        A waiver is called stale only when the scan could have met what it covers: a complete scan (not
+        ``--changed-since`` or a list of files), or a waiver whose ``paths`` match a scanned file.
+        """
+        findings = []
+        for waiver in self.waivers:
+            location = Location(self.config_display or waiver.config, max(waiver.line, 1))
+            if waiver.expired(self.today):
+                message = (
+                    f"waiver {waiver.key} for {waiver.policy} (owner {waiver.owner}) expired on {waiver.expires}: "
+                    "the findings it covered fail again"
+                )
+                findings.append(_waiver_finding(EXPIRED_WAIVER, message, location, waiver))
+            elif waiver.index not in hits.waivers and (complete or _paths_meet(waiver, scanned, self.config_root)):
+                message = f"waiver {waiver.key} for {waiver.policy} (owner {waiver.owner}) matched no finding"
+                findings.append(_waiver_finding(STALE_WAIVER, message, location, waiver))
+        return findings
+
+
+def _paths_meet(waiver: Waiver, scanned: Collection[str], root: str | None) -> bool:
+    if not waiver.paths:
+        return False
+    for file in scanned:
+        relative = relative_to(file, root)
+        if relative is not None and waiver.matches(waiver.policy, relative):
+            return True
+    return False
+
+
+def _has_our_annotations(data: Mapping[str, Any]) -> bool:
+    """Cheap pre-check: does any annotation of the object or its pod template start with our prefix?"""
+    from conformance.suppress import annotations_of
+
+    for _, mapping in annotations_of(data):
+        if any(isinstance(k, str) and k.startswith(ANNOTATION_PREFIX) for k in mapping):
+            return True
+    return False
+
+
+def _invalid(message: str, location: Location) -> Finding:
+    fingerprint = make_fingerprint(INVALID_SUPPRESSION, location.file, None, f"{location.line}:{message}")
+    return Finding(INVALID_SUPPRESSION, "error", message, location, None, "", fingerprint, is_error=True)
+
+
+def annotation_problem_findings(
+    markers: AnnotationMarkers, locate: Any, resource: Any, display: str
+) -> list[Finding]:
+    """Error findings for malformed ignore annotations; ``locate(path)`` gives the annotation's position."""
+    findings = []
+    for problem in markers.problems:
+        location = locate(tuple(problem.path))
+        message = f"annotation {problem.key}: {problem.message}"
+        fingerprint = make_fingerprint(INVALID_SUPPRESSION, display, resource, problem.key)
+        findings.append(
+            Finding(INVALID_SUPPRESSION, "error", message, location, resource, "", fingerprint, is_error=True)
+        )
+    return findings
+
+
+def _waiver_finding(policy_id: str, message: str, location: Location, waiver: Waiver) -> Finding:
+    fingerprint = make_fingerprint(policy_id, location.file, None, waiver.key + waiver.policy)
+    return Finding(policy_id, "warning", message, location, None, waiver.key, fingerprint)
+
+
+def suppressed_all(findings: Iterable[Finding], suppressor: Suppressor | None, hits: Hits) -> list[Finding]:
+    """Apply a suppressor (if any) to findings that carry no extra context (no markers, no annotations)."""
+    if suppressor is None:
+        return list(findings)
+    return [suppressor.apply(finding, hits) for finding in findings]
+
+
+def fixed_entries(
+    baseline: Baseline, hits: Hits, complete: bool, scanned_files: Sequence[str]
+) -> tuple[dict[str, Any], ...]:
+    """Baseline entries no finding matched: all of them after a complete scan, else those of scanned files."""
+    from conformance.baseline import unmatched
+
+    scanned = set(scanned_files)
+    return tuple(
+        entry.to_dict() for entry in unmatched(baseline, hits.baseline) if complete or entry.file in scanned
+    )
