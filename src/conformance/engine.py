@@ -659,6 +659,9 @@ _WORKER: FileScanner | None = None
 def _install_worker(scanner: FileScanner) -> None:
     global _WORKER  # per-process state of a forked worker, set once at its start
     _WORKER = scanner
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the pool
     scanner.watchdog.install()  # interval timers do not survive fork
     # Bulk parsing makes the cyclic collector run constantly for nothing; it is paused, and what exists now
     # (modules, policies) is moved out of its sight so the explicit collection after each chunk stays cheap.

@@ -145,19 +145,11 @@ def write_report(
         render(result, sys.stdout, color)
         sys.stdout.flush()
         return
-    target = FsPath(output)
+    from conformance.atomic import atomic_writer
+
     try:
-        if target.exists() and not target.is_file():  # /dev/null, a FIFO: write through, never replace
-            with open(target, "w", encoding="utf-8") as stream:
-                render(result, stream, False)
-            return
-        temporary = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-        try:
-            with open(temporary, "w", encoding="utf-8") as stream:
-                render(result, stream, False)
-            os.replace(temporary, target)
-        finally:
-            temporary.unlink(missing_ok=True)
+        with atomic_writer(output) as stream:  # an interrupted scan leaves the previous report, never half of one
+            render(result, stream, False)
     except OSError as exc:
         raise ConfigError(f"cannot write the report to {output}: {exc.strerror or exc}") from None
 
