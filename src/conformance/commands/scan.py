@@ -18,7 +18,7 @@ from conformance.model import UNTRUSTED_POLICY, Finding, Location, ScanResult, m
 
 if TYPE_CHECKING:
     from conformance.engine import ScanOptions
-    from conformance.inputs import InputFile, InputProblem
+    from conformance.inputs import Excludes, InputFile, InputProblem
     from conformance.model import Gate
     from conformance.reporters import ReportOptions
     from conformance.suppressor import Suppressor
@@ -97,7 +97,11 @@ def file_selector(policies: Sequence[Policy]) -> Callable[[str], bool] | None:
 
 
 def repositories_of(
-    paths: Sequence[str], policies: Sequence[Policy], base: str, plain_directories: bool = False
+    paths: Sequence[str],
+    policies: Sequence[Policy],
+    base: str,
+    plain_directories: bool = False,
+    excludes: Excludes | None = None,
 ) -> list[Repository]:
     """Repository views for the scanned directories that are repository roots (when repository policies run).
 
@@ -120,7 +124,7 @@ def repositories_of(
         if not is_repository_root(path, plain_directories):
             continue
         seen.add(real)
-        repositories.append(open_repository(path, display_path(path, base) or "."))
+        repositories.append(open_repository(path, display_path(path, base) or ".", excludes))
     return repositories
 
 
@@ -263,6 +267,7 @@ class PreparedScan:
     context_files: list[InputFile]
     options: ScanOptions
     gate: Gate
+    paths: tuple[str, ...] = ()
 
 
 def prepare_scan(request: ScanRequest, record_evaluations: bool = False) -> PreparedScan:
@@ -328,10 +333,13 @@ def prepare_scan(request: ScanRequest, record_evaluations: bool = False) -> Prep
         policies,
         files,
         input_errors,
-        repositories_of(file_args, policies, os.getcwd(), plain_directories="repository" in request.targets),
+        repositories_of(
+            file_args, policies, os.getcwd(), plain_directories="repository" in request.targets, excludes=excludes
+        ),
         context_files,
         options,
         gate,
+        tuple(file_args),
     )
 
 
@@ -388,7 +396,10 @@ def execute_scan(prepared: PreparedScan, stdin: bytes | None = None) -> ScanResu
         repositories=prepared.repositories,
         context_files=prepared.context_files,
     )
-    return replace(result, gate=prepared.gate)
+    from conformance.ownership import OwnerIndex
+
+    scan_dirs = [path for path in prepared.paths if os.path.isdir(path)]
+    return replace(result, gate=prepared.gate, owners=OwnerIndex(scan_dirs))
 
 
 def run_scan(**values: Any) -> int:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from conformance.inputs import SKIPPED_DIRS, git_root
+from conformance.inputs import SKIPPED_DIRS, Excludes, git_root
 
 MAX_READ_BYTES = 20 * 1024 * 1024
 """Reads of larger files return None: repository policies look at configuration, not at data dumps."""
@@ -129,10 +129,12 @@ class Repository:
         return yamlio.load(text)
 
 
-def open_repository(root: str, display: str) -> Repository:
-    """Build the view of a repository rooted at ``root`` (a directory)."""
+def open_repository(root: str, display: str, excludes: Excludes | None = None) -> Repository:
+    """Build the view of a repository rooted at ``root`` (a directory), without the configuration's excludes."""
     listed = _git_files(root) if git_root(root) is not None else None
     paths = listed if listed is not None else list(_walk(root))
+    if excludes is not None:
+        paths = [path for path in paths if not excludes.excluded(os.path.join(root, path))]
     entries: list[RepoFile] = []
     skipped: list[tuple[str, str]] = []
     real_root = os.path.realpath(root)
