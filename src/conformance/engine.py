@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import os
+import stat
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -240,7 +241,12 @@ class FileScanner:
         self._new_file()
         display = item.display
         try:
-            size = os.stat(item.path).st_size
+            info = os.stat(item.path)
+            if not stat.S_ISREG(info.st_mode):  # a FIFO or a device: opening it could block or never end
+                message = "not a regular file (a FIFO, socket or device): skipped"
+                outcome.errors.append(error_finding(READ_ERROR, message, Location(display)))
+                return outcome
+            size = info.st_size
             if size > self.options.max_file_size:
                 outcome.errors.append(
                     error_finding(
