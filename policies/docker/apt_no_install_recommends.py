@@ -1,0 +1,195 @@
+"""`apt-get install` in a Dockerfile should pass `--no-install-recommends`.
+
+By default APT installs every package a requested package *recommends*, not only what it depends on:
+`apt-get install git` on Debian also brings in `less`, `patch` and an SSH client, which git only
+recommends. Such packages bloat the image, slow every pull and widen the attack surface that vulnerability
+scanners report on, without anything in the Dockerfile asking for them.
+
+Every `RUN` is checked: its shell command (also inside `sh -c "..."` / `bash -c`), its JSON (exec) form,
+and the bodies of its heredocs (`RUN <<EOF`), each split into simple commands at `&&`, `||`, `;`, `|`,
+`&`, parentheses and line breaks. A command whose program is `apt-get` or `apt` (also after variable
+assignments such as `DEBIAN_FRONTEND=noninteractive`, or after `sudo`, `env`, `xargs`, `if`, `!`) and whose
+sub-command is `install` fails unless it has `--no-install-recommends` or
+`-o APT::Install-Recommends=false` (or `=0`). Options before the sub-command are understood
+(`apt-get -y -o Dpkg::Options::=--force-confold install ...`). Other sub-commands (`update`, `remove`,
+`purge`, `build-dep`) and other tools (`apt-cache`, `dpkg`) are not checked; comment lines in heredoc
+bodies are ignored.
+
+Exempt: installs in or after a step of the same stage (or of the stages it builds on) that writes the
+APT setting `APT::Install-Recommends "0";` (or `"false"`), such as
+`RUN echo 'APT::Install-Recommends "0";' > /etc/apt/apt.conf.d/99no-recommends` or a `COPY <<EOF` into
+`/etc/apt/apt.conf.d/`. A configuration file copied from the build context, or one the base image ships,
+cannot be seen: there, write the flag.
+
+One finding is reported per offending `RUN`, at its line.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Iterator
+
+from conformance.catalog.policy import CheckContext
+from conformance.model import Violation
+from conformance.targets.dockerfile import Dockerfile, Instruction
+
+ID = "docker/apt-no-install-recommends"
+TITLE = "apt-get install should use --no-install-recommends"
+SEVERITY = "note"
+CATEGORY = "hygiene"
+PROFILES = ("hygiene",)
+TARGET = "dockerfile"
+FIX = (
+    "Add `--no-install-recommends` to the install (`apt-get install -y --no-install-recommends curl`) and "
+    "name any recommended package you do need explicitly."
+)
+EXAMPLE = """\
+RUN apt-get update \\
+    && apt-get install -y --no-install-recommends ca-certificates curl \\
+    && rm -rf /var/lib/apt/lists/*
+"""
+
+APT_PROGRAMS = frozenset({"apt-get", "apt"})
+SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh", "ksh", "busybox"})
+WRAPPERS = frozenset({"sudo", "env", "nice", "nohup", "time", "command", "exec", "xargs", "stdbuf", "ionice"})
+"""Programs that run the command after their own options."""
+KEYWORDS = frozenset({"if", "then", "else", "elif", "do", "while", "until", "!", "{", "}", "time"})
+"""Shell words that may come before a command."""
+SEPARATORS = frozenset({";", "&&", "||", "|", "&", "(", ")", ";;", "|&", ";&", ";;&"})
+OPTIONS_WITH_VALUE = frozenset(
+    {
+        "-o",
+        "-c",
+        "-t",
+        "--option",
+        "--config-file",
+        "--target-release",
+        "--default-release",
+        "-a",
+        "--host-architecture",
+    }
+)
+"""apt-get options whose value is the next word."""
+NO_RECOMMENDS_OPTION = re.compile(r"APT::Install-Recommends=(?:false|0|no|off)", re.IGNORECASE)
+NO_RECOMMENDS_CONFIG = re.compile(
+    r"""APT::Install-Recommends\s+\\?["']?(?:0|false|no|off)\\?["']?\s*;""", re.IGNORECASE
+)
+"""The setting in an apt.conf file: ``APT::Install-Recommends "0";``."""
+ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
+SUBSTITUTION = re.compile(r"\$\([^()]*\)|`[^`]*`")
+
+
+def tokens(script: str) -> list[str]:
+    """Shell words and operators of a script; line breaks become ``;`` and command substitutions one word."""
+    lines = [line for line in script.replace("\\\n", " ").split("\n") if not line.lstrip().startswith("#")]
+    text = " ; ".join(lines)
+    for _ in range(5):  # nested $(...) from the inside out
+        text, count = SUBSTITUTION.subn(" _SUBST_ ", text)
+        if not count:
+            break
+    lexer = shlex.shlex(text, posix=True, punctuation_chars=";&|()")
+    lexer.whitespace_split = True
+    lexer.commenters = ""
+    try:
+        return list(lexer)
+    except ValueError:  # an unterminated quote: split without quotes
+        return re.findall(r"&&|\|\||[;|&()]|[^\s;|&()]+", text)
+
+
+def commands(words: list[str]) -> Iterator[list[str]]:
+    """Simple commands: runs of words between operators."""
+    current: list[str] = []
+    for word in words:
+        if word in SEPARATORS:
+            if current:
+                yield current
+            current = []
+        else:
+            current.append(word)
+    if current:
+        yield current
+
+
+def program_and_arguments(command: list[str]) -> tuple[str, list[str]]:
+    """The program of a simple command (after assignments, wrappers and shell keywords) and its arguments."""
+    i = 0
+    while i < len(command):
+        word = command[i]
+        if ASSIGNMENT.match(word) or word in KEYWORDS:
+            i += 1
+        elif word.rsplit("/", 1)[-1] in WRAPPERS:
+            i += 1
+            while i < len(command) and command[i].startswith("-"):
+                i += 1  # the wrapper's own options
+        else:
+            return word.rsplit("/", 1)[-1], command[i + 1 :]
+    return "", []
+
+
+def bad_install(words: list[str], depth: int = 0) -> str | None:
+    """The program of the first apt install without --no-install-recommends in these words, or None."""
+    for command in commands(words):
+        program, arguments = program_and_arguments(command)
+        if program in SHELLS and depth < 3:
+            for i, argument in enumerate(arguments[:-1]):
+                if argument.startswith("-") and not argument.startswith("--") and "c" in argument:
+                    found = bad_install(tokens(arguments[i + 1]), depth + 1)
+                    if found:
+                        return found
+                    break
+            continue
+        if program not in APT_PROGRAMS:
+            continue
+        subcommand = None
+        no_recommends = False
+        i = 0
+        while i < len(arguments):
+            argument = arguments[i]
+            if argument.startswith("--no-install-recommends") or NO_RECOMMENDS_OPTION.search(argument):
+                no_recommends = True
+            elif argument in OPTIONS_WITH_VALUE and i + 1 < len(arguments):
+                no_recommends = no_recommends or bool(NO_RECOMMENDS_OPTION.search(arguments[i + 1]))
+                i += 1
+            elif not argument.startswith("-") and subcommand is None:
+                subcommand = argument
+            i += 1
+        if subcommand == "install" and not no_recommends:
+            return program
+    return None
+
+
+def scripts(instruction: Instruction) -> Iterator[tuple[list[str], str]]:
+    """(words, where) of each script a RUN executes: its command and its heredoc bodies."""
+    if instruction.exec_form:
+        yield list(instruction.arguments), ""
+    elif instruction.args_text:
+        yield tokens(instruction.args_text), ""
+    for heredoc in instruction.heredocs:
+        yield tokens(heredoc.body), f" (in the heredoc <<{heredoc.name})"
+
+
+def configured_off(instruction: Instruction) -> bool:
+    """Whether an instruction writes ``APT::Install-Recommends "0";`` into an APT configuration."""
+    texts = [instruction.value, *(heredoc.body for heredoc in instruction.heredocs)]
+    return any("Install-Recommends" in text and NO_RECOMMENDS_CONFIG.search(text) for text in texts)
+
+
+def check(dockerfile: Dockerfile, ctx: CheckContext) -> Iterator[Violation]:
+    disabled_at_end: dict[int, bool] = {}  # per stage: was APT told not to install recommends?
+    for stage in dockerfile.stages:
+        disabled = stage.parent is not None and disabled_at_end.get(stage.parent, False)
+        for index, instruction in dockerfile.stage_instructions(stage):
+            disabled = disabled or configured_off(instruction)
+            if disabled or instruction.keyword != "RUN":
+                continue
+            for words, where in scripts(instruction):
+                program = bad_install(words)
+                if program:
+                    yield Violation(
+                        f"{program} install without --no-install-recommends{where} also installs recommended "
+                        "packages: add --no-install-recommends",
+                        (index,),
+                    )
+                    break
+        disabled_at_end[stage.index] = disabled
