@@ -26,7 +26,30 @@ TARGETS = (KUBERNETES, YAML_FILE, DOCKERFILE, REPOSITORY)
 """What a policy checks: each Kubernetes object; each document of YAML files its ``FILES`` globs select;
 each Dockerfile; or the scanned repository as a whole."""
 DEFAULT_FILES = {
-    DOCKERFILE: ("Dockerfile", "Dockerfile.*", "*.dockerfile", "Containerfile", "Containerfile.*"),
+    DOCKERFILE: (
+        "Dockerfile",
+        "Dockerfile.*",
+        "*.dockerfile",
+        "Containerfile",
+        "Containerfile.*",
+        # not Dockerfiles: BuildKit's per-Dockerfile ignore files, templates, docs, editor leftovers
+        "!*.dockerignore",
+        "!*.containerignore",
+        "!*.md",
+        "!*.txt",
+        "!*.j2",
+        "!*.jinja",
+        "!*.jinja2",
+        "!*.tmpl",
+        "!*.tpl",
+        "!*.template",
+        "!*.erb",
+        "!*.in",
+        "!*.orig",
+        "!*.bak",
+        "!*.swp",
+        "!*~",
+    ),
 }
 """Default ``FILES`` globs of file targets (gitignore-style, relative to the repository root)."""
 
