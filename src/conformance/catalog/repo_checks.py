@@ -59,14 +59,48 @@ def compile_check(spec: Mapping[str, Any], default_message: str) -> RepoCheck:
             pattern = re.compile(spec[kind], re.MULTILINE)
         except re.error as exc:
             raise PolicyDefinitionError(f"{kind}: not a valid regular expression: {exc}") from None
+        if pattern.search("") is not None:
+            raise PolicyDefinitionError(f"{kind}: the regular expression matches the empty string, so everywhere")
     if kind == "schema":
         from conformance.catalog.yaml_policy import compile_schema
 
-        try:
-            validator = compile_schema(spec["schema"])
-        except Exception as exc:
-            raise PolicyDefinitionError(f"schema: not a valid JSON Schema: {exc}") from None
+        problem = _schema_problem(spec["schema"])
+        if problem is not None:
+            raise PolicyDefinitionError(f"schema: not a valid JSON Schema: {problem}")
+        validator = compile_schema(spec["schema"])
     return RepoCheck(kind, globs, compile_globs(globs), pattern, validator, spec.get("message", default_message))
+
+
+def _schema_problem(schema: Any) -> str | None:
+    """Why a schema is not usable (the meta-schema refuses it, or a ``$ref`` points nowhere), or None.
+
+    ``compile_schema`` falls back to the pure-Python validator on any error of jsonschema-rs (it must, for
+    YAML 1.1 keys that are not strings), so a broken schema would otherwise surface only while scanning.
+    """
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import SchemaError
+
+    try:
+        Draft202012Validator.check_schema(schema)
+    except SchemaError as exc:
+        return str(exc.message)
+    if not _string_keys(schema):
+        return None  # jsonschema-rs cannot take it; the pure-Python validator will
+    import jsonschema_rs
+
+    try:
+        jsonschema_rs.validator_for(dict(schema))  # resolves every $ref now
+    except ValueError as exc:
+        return str(exc).splitlines()[0]
+    return None
+
+
+def _string_keys(value: Any) -> bool:
+    if isinstance(value, Mapping):
+        return all(isinstance(key, str) and _string_keys(item) for key, item in value.items())
+    if isinstance(value, list):
+        return all(_string_keys(item) for item in value)
+    return True
 
 
 def run_check(check: RepoCheck, repository: Repository, options: Mapping[str, Any]) -> Iterator[Violation]:
@@ -98,12 +132,14 @@ def _pattern_violations(
         if check.pattern.search(text) is None:
             yield Violation(format_message(check.message, {**fields, "error": "no match"}), (path,))
         return
+    seen: dict[str, int] = {}
     for match in check.pattern.finditer(text):
         line = text.count("\n", 0, match.start()) + 1
         column = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
         shown = match.group(0)[:60]
         message = format_message(check.message, {**fields, "match": shown, "line": line, "error": "match"})
-        yield Violation(message, (path, line, column), key=str(line))
+        seen[shown] = seen.get(shown, 0) + 1  # identity by what matched, not where: stable when lines move
+        yield Violation(message, (path, line, column), key=f"{shown}#{seen[shown]}")
 
 
 def _schema_violations(

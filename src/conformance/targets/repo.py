@@ -184,12 +184,15 @@ def _walk(root: str) -> Iterator[str]:
     specs: list[tuple[str, Any]] = []  # (directory relative to root, its .gitignore spec)
 
     def ignored(relative: str, is_dir: bool) -> bool:
-        for base, spec in specs:
+        # as git does: the deepest .gitignore with a matching pattern decides, and its last matching
+        # pattern wins, so a deeper `!pattern` re-includes what a shallower file ignores
+        for base, spec in reversed(specs):
             if base and not relative.startswith(base + "/"):
                 continue
             inner = relative[len(base) + 1 :] if base else relative
-            if spec.match_file(inner + ("/" if is_dir else "")):
-                return True
+            verdict = spec.check_file(inner + ("/" if is_dir else "")).include
+            if verdict is not None:
+                return bool(verdict)
         return False
 
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
