@@ -66,6 +66,8 @@ class Baseline:
 
     entries: Mapping[str, BaselineEntry] = field(default_factory=dict)
     path: FsPath | None = None
+    reason: str = "accepted as known debt in the baseline"
+    """What a covered finding's suppression says (``--new-only``: present before the change)."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "entries", dict(self.entries))  # a copy of its own: the caller's may change
@@ -87,7 +89,7 @@ class Baseline:
     def suppression(self, source: str | None = None) -> Suppression:
         """The record for a finding it covers; ``source`` is the baseline's path as reports show it."""
         shown = source if source is not None else (str(self.path) if self.path else "baseline")
-        return Suppression("baseline", "accepted as known debt in the baseline", source=shown)
+        return Suppression("baseline", self.reason, source=shown)
 
 
 def baseline_from_findings(

@@ -144,6 +144,11 @@ def _parse_reports(ctx: click.Context, param: click.Parameter, values: tuple[str
     help="Scan only files changed since the merge base of REF and HEAD (plus uncommitted and untracked files).",
 )
 @click.option(
+    "--new-only",
+    is_flag=True,
+    help="With --changed-since: findings already present at the merge base count as baselined; only new ones fail.",
+)
+@click.option(
     "--context",
     multiple=True,
     type=click.Path(exists=True, file_okay=False),

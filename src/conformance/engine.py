@@ -778,7 +778,7 @@ def scan(
         if suppressor is not None:
             late = [suppressor.apply(finding, hits) for finding in late]
             late.extend(suppressor.waiver_findings(hits, options.complete, [item.display for item in files]))
-            if suppressor.baseline is not None:
+            if suppressor.baseline is not None and suppressor.report_fixed:
                 scanned_paths = [repository_path(item.display) for item in files]
                 fixed = fixed_entries(suppressor.baseline, hits, options.complete, scanned_paths)
         store.add_unordered(late)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from conformance.errors import ConfigError
 
@@ -22,10 +23,34 @@ def _git(args: Sequence[str], cwd: str) -> str:
     return completed.stdout.decode("utf-8", errors="surrogateescape")
 
 
-def changed_files(ref: str, cwd: str) -> set[str]:
-    """Absolute paths of files added, modified or renamed since ``ref``, plus untracked files; deletions are
-    left out. The comparison starts at the merge base of ``ref`` and ``HEAD`` (what a pull request changed,
-    not what ``ref`` gained since the branch was made) and ends at the working tree (uncommitted edits count).
+@dataclass(frozen=True)
+class ChangeSet:
+    """Files changed since the merge base of a revision and ``HEAD``: absolute path -> the path it had at the
+    base (relative to the work tree), or None for a file that did not exist there."""
+
+    top: str
+    base: str
+    files: Mapping[str, str | None]
+
+    def old_text(self, path: str) -> bytes | None:
+        """A changed file's content at the base, or None when it was added since."""
+        old = self.files.get(path)
+        if old is None:
+            return None
+        try:
+            completed = subprocess.run(
+                ["git", "show", f"{self.base}:{old}"], cwd=self.top, capture_output=True, timeout=120, check=False
+            )
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+        return completed.stdout if completed.returncode == 0 else None
+
+
+def changes_since(ref: str, cwd: str) -> ChangeSet:
+    """Files added, modified or renamed since ``ref``, plus untracked files; deletions are left out.
+
+    The comparison starts at the merge base of ``ref`` and ``HEAD`` (what a pull request changed, not what
+    ``ref`` gained since the branch was made) and ends at the working tree (uncommitted edits count).
     """
     if ref.startswith("-"):
         raise ConfigError(f"--changed-since: {ref!r} is not a revision")
@@ -40,7 +65,29 @@ def changed_files(ref: str, cwd: str) -> set[str]:
         base = _git(["merge-base", ref, "HEAD"], top).strip() or ref
     except ConfigError:
         base = ref  # unrelated histories or a shallow clone: compare with the revision itself
-    diff = _git(["diff", "--name-only", "-z", "--diff-filter=ACMRT", base, "--"], top)
-    untracked = _git(["ls-files", "--others", "--exclude-standard", "-z"], top)
-    names = [n for n in (*diff.split("\0"), *untracked.split("\0")) if n]
-    return {os.path.normpath(os.path.join(top, name)) for name in names}
+    status = _git(["diff", "--name-status", "-z", "-M", "--diff-filter=ACMRT", base, "--"], top).split("\0")
+    files: dict[str, str | None] = {}
+    index = 0
+    while index < len(status) and status[index]:
+        code = status[index]
+        if code.startswith(("R", "C")):
+            old, new = status[index + 1], status[index + 2]
+            files[_absolute(top, new)] = old if code.startswith("R") else None
+            index += 3
+        else:
+            name = status[index + 1]
+            files[_absolute(top, name)] = None if code.startswith("A") else name
+            index += 2
+    for name in _git(["ls-files", "--others", "--exclude-standard", "-z"], top).split("\0"):
+        if name:
+            files[_absolute(top, name)] = None
+    return ChangeSet(top, base, files)
+
+
+def _absolute(top: str, name: str) -> str:
+    return os.path.normpath(os.path.join(top, name))
+
+
+def changed_files(ref: str, cwd: str) -> set[str]:
+    """Absolute paths of the files :func:`changes_since` lists."""
+    return set(changes_since(ref, cwd).files)

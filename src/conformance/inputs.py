@@ -142,22 +142,51 @@ def collect(
                 else:
                     add(path, root)
         else:
-            add(arg, _cached_git_root(os.path.dirname(os.path.abspath(arg))))  # named explicitly: read it
+            special = _special_file(arg)
+            if special:
+                problems.append(InputProblem(display_path(arg, base), special))
+            else:
+                add(arg, _cached_git_root(os.path.dirname(os.path.abspath(arg))))  # named explicitly: read it
     return files, problems
+
+
+_SPECIAL_KINDS = (
+    (stat.S_ISFIFO, "a named pipe"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def _special_file(path: str) -> str | None:
+    """Why a path named on the command line is not read, if it is not a regular file: opening a FIFO blocks
+    until something writes to it (forever, for one planted in a repository), and a device such as /dev/zero
+    never ends. Standard input is read with ``-``."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return None  # missing target, link loop, no permission: the read reports it
+    for test, kind in _SPECIAL_KINDS:
+        if test(mode):
+            return f"not a regular file ({kind}): not read; pipe the manifests to standard input (-) instead"
+    return None
 
 
 def _walk(
     top: str, excludes: Excludes, include: Callable[[str], bool] | None = None, root: str | None = None
 ) -> Iterator[tuple[str, str | None]]:
-    root = os.path.realpath(top)
-    for dirpath, dirnames, filenames in os.walk(top, followlinks=False):
+    tree = os.path.realpath(top)  # symbolic links must stay inside it
+    root = root or tree  # what ``include`` sees paths relative to: the repository root
+    unreadable: list[OSError] = []  # directories os.walk could not list: reported, never silently skipped
+    for dirpath, dirnames, filenames in os.walk(top, onerror=unreadable.append, followlinks=False):
+        yield from _unreadable_directories(unreadable, dirpath)
         kept = []
         for name in sorted(dirnames):
             full = os.path.join(dirpath, name)
             if name in SKIPPED_DIRS or excludes.excluded(full, is_dir=True):
                 continue
             if os.path.islink(full):
-                if not _inside(full, root):
+                if not _inside(full, tree):
                     yield full, "symbolic link points outside the scanned tree: not followed"
                 continue  # a link inside the tree: its target is walked on its own
             kept.append(name)
@@ -169,7 +198,7 @@ def _walk(
             if excludes.excluded(full):
                 continue
             if os.path.islink(full):
-                if not _inside(full, root):
+                if not _inside(full, tree):
                     yield full, "symbolic link points outside the scanned tree: not followed"
                     continue
                 if not os.path.exists(full):
@@ -182,3 +211,10 @@ def _walk(
                 continue
             if stat.S_ISREG(mode):
                 yield full, None
+    yield from _unreadable_directories(unreadable, top)  # the last directory os.walk tried to list
+
+
+def _unreadable_directories(errors: list[OSError], fallback: str) -> Iterator[tuple[str, str | None]]:
+    for error in errors:
+        yield str(error.filename or fallback), f"cannot read directory: {error.strerror or error}"
+    errors.clear()

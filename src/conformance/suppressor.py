@@ -65,6 +65,8 @@ class Suppressor:
     config_display: str = ""
     baseline: Baseline | None = None
     baseline_display: str = ""
+    report_fixed: bool = True
+    """Whether unmatched baseline entries are reported as fixed (not for ``--new-only``'s in-memory baseline)."""
     today: date = field(default_factory=date.today)
 
     @property

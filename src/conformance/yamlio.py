@@ -7,9 +7,10 @@ the data resolves to a line and column only when a finding needs one.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import yaml
@@ -233,8 +234,93 @@ def _problem_from_error(error: yaml.YAMLError, text: str = "") -> Problem:
     return Problem(f"invalid YAML: {text}", line, column)
 
 
+_JSON_START = re.compile(r"\A[\s\ufeff]*\{")
+_SURROGATE_ESCAPE = re.compile(
+    r"(?<!\\)(?P<before>(?:\\\\)*)"  # an even run of backslashes: the next one starts an escape
+    r"(?:\\u(?P<high>[dD][89abAB][0-9a-fA-F]{2})\\u(?P<low>[dD][c-fC-F][0-9a-fA-F]{2})"
+    r"|\\u(?P<lone>[dD][89a-fA-F][0-9a-fA-F]{2}))"
+)
+
+
+class _ColumnShifts:
+    """Where rewriting a text removed characters: maps positions in the rewritten text back to the original."""
+
+    def __init__(self) -> None:
+        self.by_line: dict[int, list[int]] = {}
+        """0-based line -> rewritten columns of each 2-character cut on that line, ascending."""
+
+    def column(self, line: int, column: int) -> int:
+        cuts = self.by_line.get(line)
+        return column if not cuts else column + 2 * bisect.bisect_right(cuts, column)
+
+    def mark(self, mark: Any) -> Any:
+        if mark is None or mark.line not in self.by_line:
+            return mark
+        return yaml.error.Mark(mark.name, mark.index, mark.line, self.column(mark.line, mark.column), None, None)
+
+    def problem(self, problem: Problem) -> Problem:
+        return replace(problem, column=self.column(problem.line - 1, problem.column - 1) + 1)
+
+    def document(self, document: LoadedDocument) -> None:
+        seen: set[int] = set()
+        stack: list[yaml.Node] = [document.node]
+        while stack:
+            node = stack.pop()
+            if id(node) in seen:  # an alias shares its node: shift it once
+                continue
+            seen.add(id(node))
+            node.start_mark = self.mark(node.start_mark)
+            node.end_mark = self.mark(node.end_mark)
+            stack.extend(_children(node))
+
+
+def _join_surrogate_escapes(text: str) -> tuple[str, _ColumnShifts | None]:
+    """JSON escapes a character outside the BMP as a UTF-16 surrogate pair (Python's ``json.dumps`` writes an
+    emoji as ``"\\ud83d\\ude00"``), which YAML has no notion of: libyaml refuses the document. Kubernetes reads a
+    stream that starts with ``{`` as JSON, so for such a stream each pair becomes YAML's ``\\U0001f600`` (two
+    characters shorter: positions after it on its line are mapped back) and a lone surrogate becomes U+FFFD, as
+    Go's JSON decoder reads it (same length). Outside JSON the escapes stay errors, as they are for Kubernetes."""
+    if "\\u" not in text or not _JSON_START.match(text):
+        return text, None
+    shifts = _ColumnShifts()
+    pieces: list[str] = []
+    done = 0
+    line = 0
+    line_start = 0
+    removed = 0  # characters removed so far on the current line
+    for match in _SURROGATE_ESCAPE.finditer(text):
+        escape = match.start() + len(match["before"])
+        for brk in _LINE_BREAK.finditer(text, line_start, escape):
+            line += 1
+            line_start = brk.end()
+            removed = 0
+        pieces.append(text[done:escape])
+        if match["lone"]:
+            pieces.append("\\ufffd")
+        else:
+            code = 0x10000 + ((int(match["high"], 16) - 0xD800) << 10) + (int(match["low"], 16) - 0xDC00)
+            pieces.append(f"\\U{code:08x}")
+            shifts.by_line.setdefault(line, []).append(escape - line_start - removed + 10)
+            removed += 2
+        done = match.end()
+    if done == 0:
+        return text, None
+    pieces.append(text[done:])
+    return "".join(pieces), shifts if shifts.by_line else None
+
+
 def load(text: str) -> LoadResult:
     """Load every document of a YAML (or JSON) stream, keeping what precedes a syntax error."""
+    text, shifts = _join_surrogate_escapes(text)
+    result = _load(text)
+    if shifts is None:
+        return result
+    for document in result.documents:
+        shifts.document(document)
+    return LoadResult(result.documents, tuple(shifts.problem(p) for p in result.problems))
+
+
+def _load(text: str) -> LoadResult:
     if _may_be_too_deep(text):
         deep = _depth_problem(text)
         if deep is not None:
@@ -282,6 +368,24 @@ class NodeSpan:
     """How many steps of the path exist in the document (== len(path) when the path resolved fully)."""
 
 
+_SCALAR_CONSTRUCTOR = yaml.constructor.SafeConstructor()
+_NO_VALUE = object()
+_RESOLVED_KEY_TAGS = frozenset(
+    {"tag:yaml.org,2002:null", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool"}
+)
+
+
+def _scalar_key(key_node: yaml.ScalarNode) -> Any:
+    """The value a null, int, float or bool key reads as (``~``, ``0x1F``, ``1.0e+20``), else a sentinel."""
+    if key_node.tag not in _RESOLVED_KEY_TAGS:
+        return _NO_VALUE
+    construct = yaml.constructor.SafeConstructor.yaml_constructors[key_node.tag]
+    try:
+        return construct(_SCALAR_CONSTRUCTOR, key_node)
+    except (ValueError, yaml.YAMLError):
+        return _NO_VALUE
+
+
 def _key_matches(key_node: yaml.Node, key: Any) -> bool:
     if not isinstance(key_node, yaml.ScalarNode):
         return False
@@ -290,14 +394,19 @@ def _key_matches(key_node: yaml.Node, key: Any) -> bool:
     if isinstance(key, bool):
         words = ("yes", "true", "on") if key else ("no", "false", "off")
         return key_node.tag == "tag:yaml.org,2002:bool" and key_node.value.lower() in words
-    return bool(key_node.value == str(key))
+    if key_node.value == str(key):
+        return True
+    # the key as written differs from its Python text: null (``~``, ``null``, empty), ``1.0e+20``, ``0x1F``
+    value = _scalar_key(key_node)
+    return value is not _NO_VALUE and bool(value == key)
 
 
 def locate(root: yaml.Node, path: tuple[Any, ...]) -> NodeSpan:
     """Resolve a path to the position of its node; for a missing key, the nearest existing parent.
 
     A mapping entry is reported at its key (``privileged: true`` points at ``privileged``), a sequence item
-    at the item itself, and the end is the end of the value.
+    at the item itself, and the end is the end of the value. An alias is reported where its anchor is (the
+    aliased node's position), except the value of a mapping entry, whose span is then its key.
     """
     node = root
     anchor: yaml.Node = root  # what the position points at: a key node or the item node
@@ -317,4 +426,8 @@ def locate(root: yaml.Node, path: tuple[Any, ...]) -> NodeSpan:
         matched += 1
     start = anchor.start_mark
     end = node.end_mark
+    if (end.line, end.column) < (start.line, start.column):
+        # the value is an alias (``labels: *common``): its node sits at the anchor, earlier in the file, and the
+        # alias itself has no node; the span is the key alone rather than a region that ends before it starts
+        end = anchor.end_mark
     return NodeSpan(start.line + 1, start.column + 1, end.line + 1, end.column + 1, matched)

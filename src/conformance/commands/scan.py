@@ -18,6 +18,7 @@ from conformance.model import UNTRUSTED_POLICY, Finding, Location, ScanResult, m
 
 if TYPE_CHECKING:
     from conformance.engine import ScanOptions
+    from conformance.gitdiff import ChangeSet
     from conformance.inputs import Excludes, InputFile, InputProblem
     from conformance.model import Gate
     from conformance.reporters import ReportOptions
@@ -249,6 +250,7 @@ class ScanRequest:
     changed_since: str | None = None
     context: tuple[str, ...] = ()
     baseline: str | None = None
+    new_only: bool = False
     inline_suppressions: bool | None = None
     policy_timeout: float | None = None
     targets: tuple[str, ...] = ()
@@ -300,10 +302,14 @@ def prepare_scan(request: ScanRequest, record_evaluations: bool = False) -> Prep
     if not all(p.target == REPOSITORY for p in policies):  # repository policies alone read no file here
         files, problems = collect(file_args, excludes, include=include)
     context_dirs = list(request.context)
+    changes = None
+    if request.new_only and (request.changed_since is None or request.baseline is not None):
+        raise ConfigError("--new-only needs --changed-since REF, and replaces --baseline")
     if request.changed_since is not None:
-        from conformance.gitdiff import changed_files
+        from conformance.gitdiff import changes_since
 
-        changed = changed_files(request.changed_since, os.getcwd())
+        changes = changes_since(request.changed_since, os.getcwd())
+        changed = set(changes.files)
         context_dirs.extend(p for p in file_args if os.path.isdir(p))
         files = [item for item in files if os.path.normpath(os.path.abspath(item.path)) in changed]
         problems = [p for p in problems if os.path.normpath(os.path.abspath(p.display)) in changed]
@@ -320,6 +326,8 @@ def prepare_scan(request: ScanRequest, record_evaluations: bool = False) -> Prep
         suppressor=_suppressor(request, config, catalog),
         complete=request.changed_since is None and all(os.path.isdir(p) for p in file_args),
     )
+    if changes is not None and request.new_only:
+        options = _before_the_change(request.changed_since or "", changes, files, policies, options, context_files)
     gate = Gate(
         options.fail_on,
         soft_fail=request.soft_fail,
@@ -370,6 +378,48 @@ def _suppressor(request: ScanRequest, config: Config, catalog: Catalog) -> Suppr
         baseline=baseline,
         baseline_display=display_path(request.baseline, base) if request.baseline else "",
     )
+
+
+def _before_the_change(
+    ref: str,
+    changes: ChangeSet,
+    files: Sequence[InputFile],
+    policies: Sequence[Policy],
+    options: ScanOptions,
+    context_files: Sequence[InputFile],
+) -> ScanOptions:
+    """``--new-only``: scan each changed file as it was at the merge base; its findings then count as baselined.
+
+    The old versions are scanned under the new names (a renamed file keeps its findings' identities), with
+    the same policies and the same context, so a finding that was already there matches by fingerprint.
+    """
+    import tempfile
+
+    from conformance.baseline import baseline_from_findings
+    from conformance.engine import scan
+    from conformance.inputs import InputFile
+
+    with tempfile.TemporaryDirectory(prefix="conformance-base-") as directory:
+        before = []
+        for number, item in enumerate(files):
+            old = changes.old_text(os.path.normpath(os.path.abspath(item.path)))
+            if old is None:
+                continue
+            copy = os.path.join(directory, str(number))
+            with open(copy, "wb") as handle:
+                handle.write(old)
+            before.append(InputFile(copy, item.display, item.relative))
+        plain = replace(options, suppressor=None, record_evaluations=False)
+        result = scan(before, policies, plain, context_files=context_files)
+        baseline = baseline_from_findings(result.findings)
+    assert options.suppressor is not None
+    suppressor = replace(
+        options.suppressor,
+        baseline=replace(baseline, reason=f"present before the change (at the merge base with {ref})"),
+        baseline_display=f"{ref}@{changes.base[:12]}",
+        report_fixed=False,
+    )
+    return replace(options, suppressor=suppressor)
 
 
 def _check_selectors(catalog: Catalog, gate: Gate) -> None:
