@@ -13,7 +13,10 @@ from click.testing import CliRunner
 from conformance.cli import cli
 from conftest import need
 
-POD = "apiVersion: v1\nkind: Pod\nmetadata: {{name: p}}\nspec:\n{extra}  hostNetwork: true\n  containers: [{{name: a, image: x}}]\n"
+POD = (
+    "apiVersion: v1\nkind: Pod\nmetadata: {{name: p}}\nspec:\n{extra}  hostNetwork: true\n"
+    "  containers: [{{name: a, image: x}}]\n"
+)
 
 
 def _git(repo: Path, *args: str) -> None:
