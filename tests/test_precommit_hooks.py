@@ -71,9 +71,12 @@ def _try_repo(repo: Path, home: Path, hook: str) -> subprocess.CompletedProcess[
     )
 
 
-def test_manifest_hook_fails_on_a_staged_violation_and_passes_once_fixed(project: Path, pre_commit_home: Path) -> None:
+def test_manifest_hook_fails_on_a_staged_violation_and_passes_once_fixed(
+    project: Path, pre_commit_home: Path
+) -> None:
     manifest = project / "deploy" / "app.yaml"
-    manifest.write_text(DEPLOYMENT.replace("      automountServiceAccountToken: false", "      hostNetwork: true\n      automountServiceAccountToken: false") + "\n")
+    token = "      automountServiceAccountToken: false"
+    manifest.write_text(DEPLOYMENT.replace(token, "      hostNetwork: true\n" + token) + "\n")
     _git(project, "add", "deploy/app.yaml")
 
     failed = _try_repo(project, pre_commit_home, "conformance")

@@ -22,7 +22,9 @@ def test_this_repository_passes_its_own_repo_docker_and_gha_packs() -> None:
         timeout=300,
     )
     report = json.loads(completed.stdout)
-    problems = [f"{f['location']['file']}:{f['location']['line']} {f['policy']} {f['message']}" for f in report["findings"]]
+    problems = [
+        f"{f['location']['file']}:{f['location']['line']} {f['policy']} {f['message']}" for f in report["findings"]
+    ]
     problems += [f"{e['location']['file']} {e['policy']} {e['message']}" for e in report["errors"]]
     assert completed.returncode == 0, "\n".join(problems) or completed.stderr
     ran = {policy["id"] for policy in report["policies"]}

@@ -121,7 +121,7 @@ def error_finding(
     return Finding(policy_id, "error", message, location, resource, path, fingerprint, is_error=True)
 
 
-def policy_failed(policy_id: str, resource: ResourceId, exc: Exception, location: Location) -> Finding:
+def policy_failed(policy_id: str, resource: ResourceId, exc: BaseException, location: Location) -> Finding:
     """The error finding for a policy that raised on one resource."""
     message = f"policy {policy_id} failed on {resource}: {type(exc).__name__}: {exc}"
     return error_finding(POLICY_ERROR, message, location, resource, policy_id)
@@ -240,27 +240,26 @@ class FileScanner:
         outcome = FileOutcome(files=1)
         self._new_file()
         display = item.display
+        limit = self.options.max_file_size
         try:
-            info = os.stat(item.path)
-            if not stat.S_ISREG(info.st_mode):  # a FIFO or a device: opening it could block or never end
-                message = "not a regular file (a FIFO, socket or device): skipped"
-                outcome.errors.append(error_finding(READ_ERROR, message, Location(display)))
-                return outcome
-            size = info.st_size
-            if size > self.options.max_file_size:
-                outcome.errors.append(
-                    error_finding(
-                        PARSE_ERROR,
-                        f"file is {size} bytes, over the {self.options.max_file_size}-byte limit: not read",
-                        Location(display),
-                    )
-                )
-                return outcome
-            with open(item.path, "rb") as handle:
-                raw = handle.read(self.options.max_file_size + 1)
+            # Opened without blocking and checked on the open descriptor, so a file swapped for a FIFO or a
+            # device after it was listed can neither block the scan nor feed it forever.
+            descriptor = os.open(item.path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+            with os.fdopen(descriptor, "rb") as handle:
+                info = os.fstat(handle.fileno())
+                if not stat.S_ISREG(info.st_mode):
+                    message = "not a regular file (a FIFO, socket or device): skipped"
+                    outcome.errors.append(error_finding(READ_ERROR, message, Location(display)))
+                    return outcome
+                raw = b"" if info.st_size > limit else handle.read(limit + 1)
         except OSError as exc:
             message = f"cannot read file: {exc.strerror or exc}"
             outcome.errors.append(error_finding(READ_ERROR, message, Location(display)))
+            return outcome
+        size = max(info.st_size, len(raw))
+        if size > limit:  # over the limit when listed, or grown since: never parse a truncated prefix
+            message = f"file is {size} bytes, over the {limit}-byte limit: not read"
+            outcome.errors.append(error_finding(PARSE_ERROR, message, Location(display)))
             return outcome
         return self.scan_bytes(raw, display, outcome, item.glob_path)
 
@@ -381,7 +380,7 @@ class FileScanner:
         except PolicyTimeout:
             outcome.errors.append(self._timed_out(policy.id, display, fallback))
             return []
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:  # a policy must not end the scan, even with sys.exit()
             message = f"policy {policy.id} failed on {display}: {type(exc).__name__}: {exc}"
             outcome.errors.append(error_finding(POLICY_ERROR, message, fallback, None, policy.id))
             return []
@@ -466,7 +465,7 @@ class FileScanner:
             location = self._locate(document, resource.base_path, display)
             outcome.errors.append(self._timed_out(policy.id, str(resource.id), location))
             return
-        except Exception as exc:  # a faulty policy must not stop the scan
+        except (Exception, SystemExit) as exc:  # a faulty policy must not stop the scan (nor exit it)
             location = self._locate(document, resource.base_path, display)
             outcome.errors.append(policy_failed(policy.id, resource.id, exc, location))
             return
@@ -523,7 +522,7 @@ class FileScanner:
             location = self._locate(document, resource.base_path, display)
             outcome.errors.append(self._timed_out(policy.id, str(resource.id), location))
             return
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:
             location = self._locate(document, resource.base_path, display)
             outcome.errors.append(policy_failed(policy.id, resource.id, exc, location))
             return
@@ -596,11 +595,12 @@ def run_scope_policies(
     store: ScopeStore,
     watchdog: Watchdog | None = None,
     suppressor: Suppressor | None = None,
+    known_markers: Mapping[str, Any] | None = None,
 ) -> FileOutcome:
     """Run each cross-resource policy once per subject, with every recorded entry in scope."""
     outcome = FileOutcome()
     watchdog = watchdog or Watchdog(0)
-    markers: dict[str, Any] = {}
+    markers: dict[str, Any] = dict(known_markers or {})
     for policy in policies:
         scope = store.scope(policy.id)
         ctx = CheckContext(policy.options, scope)
@@ -618,7 +618,7 @@ def run_scope_policies(
                     policy_timed_out(policy.id, str(subject.resource), watchdog.budget, subject.locate(()), disabled)
                 )
                 continue
-            except Exception as exc:
+            except (Exception, SystemExit) as exc:
                 outcome.errors.append(policy_failed(policy.id, subject.resource, exc, subject.locate(())))
                 continue
             finally:
@@ -750,8 +750,10 @@ def scan(
     gc.disable()
     scanner.watchdog.install()
     try:
+        stdin_markers: dict[str, Any] = {}
         if stdin is not None:
             absorb(scanner.scan_bytes(stdin, STDIN_DISPLAY), ordered=False)
+            stdin_markers[STDIN_DISPLAY] = scanner._markers  # standard input cannot be read again
         jobs = _jobs(options.jobs, len(ordered_files))
         if jobs > 1 and len(ordered_files) > 1:
             import multiprocessing
@@ -769,7 +771,10 @@ def scan(
             scanned = {os.path.realpath(item.path) for item in files}
             others = [item for item in context_files if os.path.realpath(item.path) not in scanned]
             absorb(scanner.scan_context(others), ordered=False)
-        absorb(run_scope_policies(scanner.scope_policies, scope, scanner.watchdog, options.suppressor), ordered=False)
+        absorb(
+            run_scope_policies(scanner.scope_policies, scope, scanner.watchdog, options.suppressor, stdin_markers),
+            ordered=False,
+        )
         for repository in repositories:
             absorb(scanner.scan_repository(repository), ordered=False)
         suppressor = options.suppressor

@@ -256,7 +256,7 @@ class _ColumnShifts:
     def mark(self, mark: Any) -> Any:
         if mark is None or mark.line not in self.by_line:
             return mark
-        return yaml.error.Mark(mark.name, mark.index, mark.line, self.column(mark.line, mark.column), None, None)
+        return yaml.error.Mark(mark.name, mark.index, mark.line, self.column(mark.line, mark.column), None, 0)
 
     def problem(self, problem: Problem) -> Problem:
         return replace(problem, column=self.column(problem.line - 1, problem.column - 1) + 1)

@@ -308,7 +308,8 @@ def prepare_scan(request: ScanRequest, record_evaluations: bool = False) -> Prep
     if request.changed_since is not None:
         from conformance.gitdiff import changes_since
 
-        changes = changes_since(request.changed_since, os.getcwd())
+        first = os.path.abspath(file_args[0]) if file_args else os.getcwd()
+        changes = changes_since(request.changed_since, first if os.path.isdir(first) else os.path.dirname(first))
         changed = set(changes.files)
         context_dirs.extend(p for p in file_args if os.path.isdir(p))
         files = [item for item in files if os.path.normpath(os.path.abspath(item.path)) in changed]
@@ -324,7 +325,7 @@ def prepare_scan(request: ScanRequest, record_evaluations: bool = False) -> Prep
         record_evaluations=record_evaluations,
         policy_timeout=request.policy_timeout if request.policy_timeout is not None else config.policy_timeout,
         suppressor=_suppressor(request, config, catalog),
-        complete=request.changed_since is None and all(os.path.isdir(p) for p in file_args),
+        complete=_complete(request, file_args, config),
     )
     if changes is not None and request.new_only:
         options = _before_the_change(request.changed_since or "", changes, files, policies, options, context_files)
@@ -378,6 +379,18 @@ def _suppressor(request: ScanRequest, config: Config, catalog: Catalog) -> Suppr
         baseline=baseline,
         baseline_display=display_path(request.baseline, base) if request.baseline else "",
     )
+
+
+def _complete(request: ScanRequest, file_args: Sequence[str], config: Config) -> bool:
+    """Whether the scan sees everything waivers and a baseline may speak of: whole directories, not a list of
+    files or ``--changed-since``, and (with a config) its directory or one above it."""
+    if request.changed_since is not None or not file_args or not all(os.path.isdir(p) for p in file_args):
+        return False
+    if config.root is None:
+        return True
+    root = os.path.realpath(config.root)
+    scanned = [os.path.realpath(p) for p in file_args]
+    return any(root == real or root.startswith(real.rstrip(os.sep) + os.sep) for real in scanned)
 
 
 def _before_the_change(

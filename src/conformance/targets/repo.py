@@ -218,10 +218,15 @@ def _walk(root: str) -> Iterator[str]:
                 yield relative
 
 
-def _read_lines(path: str) -> list[str]:
+def _read_lines(path: str, limit: int = MAX_READ_BYTES) -> list[str]:
+    """A .gitignore's lines; one that is not a regular file (a FIFO, a link to /dev/zero) or is too large is
+    ignored, never opened (git does not follow a symbolic .gitignore either)."""
     try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            return handle.read().splitlines()
+        info = os.lstat(path)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
+            return []
+        with open(path, "rb") as handle:
+            return handle.read(limit).decode("utf-8", errors="replace").splitlines()
     except OSError:
         return []
 
