@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Protocol
 
@@ -240,14 +240,20 @@ class FindingSource(Protocol):
     def tally(self) -> Tally: ...
 
 
-def _selected(policy_id: str, selectors: tuple[str, ...]) -> bool:
-    """A selector is a policy id or a prefix (``k8s``, ``k8s/``, ``k8s/no-host-``), as on the command line."""
-    for selector in selectors:
-        if policy_id == selector:
-            return True
-        if policy_id.startswith(selector if "/" in selector else selector + "/"):
-            return True
-    return False
+def selector_matches(policy_id: str, selector: str, known_ids: Collection[str] = ()) -> bool:
+    """A selector is a policy id or a prefix (``k8s``, ``k8s/``, ``k8s/no-host-``), as on the command line.
+
+    A selector that is itself a known id selects that policy only (``acme/slow`` not ``acme/slow-scope``).
+    """
+    if policy_id == selector:
+        return True
+    if selector in known_ids:
+        return False
+    return policy_id.startswith(selector if "/" in selector else selector + "/")
+
+
+def _selected(policy_id: str, selectors: tuple[str, ...], known_ids: Collection[str] = ()) -> bool:
+    return any(selector_matches(policy_id, selector, known_ids) for selector in selectors)
 
 
 @dataclass(frozen=True)
@@ -263,11 +269,13 @@ class Gate:
     soft_fail: bool = False
     hard_fail_on: tuple[str, ...] = ()
     soft_fail_on: tuple[str, ...] = ()
+    known_ids: frozenset[str] = frozenset()
+    """The catalog's ids: a selector equal to one of them selects only that policy."""
 
     def fails(self, policy_id: str, severity: str) -> bool:
-        if _selected(policy_id, self.hard_fail_on):
+        if _selected(policy_id, self.hard_fail_on, self.known_ids):
             return True
-        if self.soft_fail or _selected(policy_id, self.soft_fail_on):
+        if self.soft_fail or _selected(policy_id, self.soft_fail_on, self.known_ids):
             return False
         return SEVERITY_RANK[severity] >= SEVERITY_RANK[self.fail_on]
 

@@ -100,24 +100,29 @@ class Suppressor:
         """The finding with the suppression that covers it, if any (scan errors are never suppressed)."""
         if finding.is_error:
             return finding
-        if markers:
-            ignore = markers.covering(finding.location.line, finding.policy_id)
-            if ignore is not None:
-                return replace(finding, suppression=ignore.suppression(finding.location.file))
         container = container_of(finding.path, key) if (annotations or self.waivers) else None
-        if annotations:
-            annotation = annotations.covering(finding.policy_id, container)
-            if annotation is not None:
-                return replace(finding, suppression=annotation.suppression(finding.location.file))
+        # Waivers and baseline entries that match are recorded even when a more local suppression wins, so
+        # they are neither called stale nor pruned as fixed while the finding still exists.
+        waiver = None
         if self.waivers:
             relative = relative_to(finding.location.file, self.config_root)
             waiver = find_waiver(self.waivers, finding, relative, container, self.today)
             if waiver is not None:
                 hits.waivers.add(waiver.index)
-                if not waiver.expired(self.today):
-                    return replace(finding, suppression=waiver.suppression(self.config_display))
-        if self.baseline is not None and self.baseline.covers(finding):
+        baselined = self.baseline is not None and self.baseline.covers(finding)
+        if baselined:
             hits.baseline.add(finding.fingerprint)
+        if markers:
+            ignore = markers.covering(finding.location.line, finding.policy_id)
+            if ignore is not None:
+                return replace(finding, suppression=ignore.suppression(finding.location.file))
+        if annotations:
+            annotation = annotations.covering(finding.policy_id, container)
+            if annotation is not None:
+                return replace(finding, suppression=annotation.suppression(finding.location.file))
+        if waiver is not None and not waiver.expired(self.today):
+            return replace(finding, suppression=waiver.suppression(self.config_display))
+        if baselined and self.baseline is not None:
             return replace(finding, suppression=self.baseline.suppression(self.baseline_display))
         return finding
 

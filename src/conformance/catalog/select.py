@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 from conformance.catalog.policy import Policy, PolicyDefinition
 from conformance.errors import ConfigError
+from conformance.model import selector_matches
 
 
-def matches(policy_id: str, selector: str) -> bool:
-    """A selector is a policy id or a prefix of one (``k8s``, ``k8s/``, ``k8s/no-host-``)."""
-    if policy_id == selector:
-        return True
-    if "/" not in selector:
-        return policy_id.startswith(selector + "/")
-    return policy_id.startswith(selector)
+def matches(policy_id: str, selector: str, known_ids: Collection[str] = ()) -> bool:
+    """A selector is a policy id or a prefix of one (``k8s``, ``k8s/``, ``k8s/no-host-``); one that is itself
+    a known id selects only that policy."""
+    return selector_matches(policy_id, selector, known_ids)
 
 
 OPT_IN_PROFILES = frozenset({"open-source"})
@@ -58,6 +56,7 @@ def configure(
 ) -> tuple[Policy, ...]:
     """Select and build the policies of a run; unknown ids, profiles or options are config errors."""
     ids = [d.id for d in definitions]
+    known = frozenset(ids)
     _check_selectors(enable, ids, "enable")
     _check_selectors(disable, ids, "disable")
     for key, what in ((severity or {}, "severity"), (options or {}, "options")):
@@ -73,9 +72,9 @@ def configure(
         pid = definition.id
         if profiles and not set(profiles) & set(definition.info.profiles):
             continue
-        if enable and not any(matches(pid, s) for s in enable):
+        if enable and not any(matches(pid, s, known) for s in enable):
             continue
-        if any(matches(pid, s) for s in disable):
+        if any(matches(pid, s, known) for s in disable):
             continue
         opt_in = bool(definition.info.profiles) and set(definition.info.profiles) <= OPT_IN_PROFILES
         if opt_in and not (set(profiles) & set(definition.info.profiles) or pid in enable):

@@ -334,6 +334,7 @@ def prepare_scan(request: ScanRequest, record_evaluations: bool = False) -> Prep
         soft_fail=request.soft_fail,
         hard_fail_on=request.hard_fail_on,
         soft_fail_on=request.soft_fail_on,
+        known_ids=frozenset(d.id for d in catalog.definitions),
     )
     _check_selectors(catalog, gate)
     return PreparedScan(
@@ -342,7 +343,10 @@ def prepare_scan(request: ScanRequest, record_evaluations: bool = False) -> Prep
         policies,
         files,
         input_errors,
-        repositories_of(
+        # a diff-aware scan checks what changed; repository standards belong to full scans and the repo hook
+        []
+        if request.changed_since is not None
+        else repositories_of(
             file_args, policies, os.getcwd(), plain_directories="repository" in request.targets, excludes=excludes
         ),
         context_files,
@@ -386,9 +390,10 @@ def _complete(request: ScanRequest, file_args: Sequence[str], config: Config) ->
     files or ``--changed-since``, and (with a config) its directory or one above it."""
     if request.changed_since is not None or not file_args or not all(os.path.isdir(p) for p in file_args):
         return False
-    if config.root is None:
-        return True
-    root = os.path.realpath(config.root)
+    from conformance.reporters import git_root
+
+    top = config.root or git_root(os.getcwd()) or os.getcwd()  # without a config: the work tree, else here
+    root = os.path.realpath(top)
     scanned = [os.path.realpath(p) for p in file_args]
     return any(root == real or root.startswith(real.rstrip(os.sep) + os.sep) for real in scanned)
 

@@ -155,7 +155,7 @@ def to_markdown(result: ScanResult, options: ReportOptions | None = None, limit:
             break
     if section in SEVERITIES:
         out.add("\n</details>\n")
-    left_out = len(result.errors) + len(result.findings) - out.rows
+    left_out = len(result.errors) + sum(counts.values()) - out.rows
     if left_out:
         out.add(
             f"\n_{_plural(left_out, 'more finding')} not listed: this summary stays under "
