@@ -93,8 +93,14 @@ def test_manifest_hook_fails_on_a_staged_violation_and_passes_once_fixed(
 
 
 def test_repository_hook_checks_repository_standards(project: Path, pre_commit_home: Path) -> None:
+    (project / ".env").write_text("DATABASE_PASSWORD=hunter2\n")  # repo/no-private-keys: an error
     failed = _try_repo(project, pre_commit_home, "conformance-repo")
     output = failed.stdout + failed.stderr
     assert failed.returncode != 0, output
-    assert "repo/readme" in output, output
+    assert ".env:1:1" in output and "repo/no-private-keys" in output, output
+    assert "repo/readme" in output, output  # warnings are reported too
     assert "k8s/" not in output, output  # repository policies only
+
+    (project / ".env").unlink()
+    passed = _try_repo(project, pre_commit_home, "conformance-repo")
+    assert passed.returncode == 0, passed.stdout + passed.stderr
