@@ -198,7 +198,7 @@ print("HEAVY=" + ",".join(heavy))
 def test_heavy_imports_stay_off_the_fast_path(args: list[str], allowed: str) -> None:
     code = LAZY_CHECK.format(args=args)
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert f"HEAVY={allowed}" in result.stdout.splitlines()[-1], result.stdout + result.stderr
+    assert result.stdout.splitlines()[-1] == f"HEAVY={allowed}", result.stdout + result.stderr
 
 
 def test_output_to_a_device_writes_through_without_replacing_it(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from conformance.catalog.discovery import build_catalog
-from conformance.catalog.select import configure
+from conformance.catalog.select import BUILTIN_PROFILES, configure
 from conformance.commands.scan import file_selector, repositories_of
 from conformance.engine import ScanOptions, scan
 from conformance.inputs import Excludes, InputFile, collect
@@ -130,7 +130,7 @@ def test_builtin_policy_metadata(policy_id: str) -> None:
     assert re.fullmatch(r"[a-z0-9]+/[a-z0-9-]+", policy_id)
     assert Path(info.source).stem.replace("_", "-") == policy_id.split("/")[1]
     assert info.profiles, "every built-in policy belongs to a profile"
-    assert set(info.profiles) <= {"baseline", "restricted", "reliability", "hygiene", "supply-chain", "open-source"}
+    assert set(info.profiles) <= BUILTIN_PROFILES
     assert info.fix, "built-in policies carry fix advice"
     assert len(info.description) > 80
 

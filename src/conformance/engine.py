@@ -13,7 +13,7 @@ import stat
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from conformance import yamlio
 from conformance.catalog.policy import (
@@ -56,8 +56,10 @@ from conformance.suppressor import (
 )
 from conformance.targets import kubernetes as k8s
 from conformance.targets.files import YamlDocument
-from conformance.targets.repo import Repository
 from conformance.watchdog import PolicyTimeout, Watchdog
+
+if TYPE_CHECKING:
+    from conformance.targets.repo import Repository
 
 PARALLEL_MIN_FILES = 64
 CHUNK_FILES = 16
@@ -433,7 +435,7 @@ class FileScanner:
         self._annotations = NO_ANNOTATIONS
         if self.suppressor is not None:
             self._annotations = self.suppressor.annotations(data)
-            if self._annotations.problems:
+            if self._annotations is not None and self._annotations.problems:
                 problems = annotation_problem_findings(
                     self._annotations,
                     lambda path: self._locate(document, (*base_path, *path), display),

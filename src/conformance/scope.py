@@ -10,13 +10,14 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
-import sqlite3
-import tempfile
 from collections.abc import Callable, Hashable, Iterable, Iterator
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from conformance.catalog.policy import ScopeEntry
 from conformance.model import Location, ResourceId
+
+if TYPE_CHECKING:
+    import sqlite3
 
 SPILL_AFTER = 20_000
 """Scope entries held in memory before they move to the temporary database."""
@@ -74,6 +75,9 @@ class ScopeStore:
         self._db.executemany("INSERT INTO entries (policy, namespace, entry) VALUES (?, ?, ?)", rows)
 
     def _spill(self) -> None:
+        import sqlite3
+        import tempfile
+
         handle, self._path = tempfile.mkstemp(prefix="conformance-scope-", suffix=".sqlite")
         os.close(handle)
         self._db = sqlite3.connect(self._path)

@@ -21,23 +21,16 @@ from conformance.model import (
     Location,
     make_fingerprint,
 )
-from conformance.suppress import (
-    ANNOTATION_PREFIX,
-    AnnotationMarkers,
-    InlineMarkers,
-    Waiver,
-    container_of,
-    find_waiver,
-    parse_inline,
-    parse_resource_annotations,
-    relative_to,
-)
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # conformance.suppress is imported only when something may be suppressed
     from conformance.baseline import Baseline
+    from conformance.suppress import AnnotationMarkers, InlineMarkers, Waiver
 
-NO_MARKERS = InlineMarkers()
-NO_ANNOTATIONS = AnnotationMarkers()
+ANNOTATION_PREFIX = "conformance.dev/"
+NO_MARKERS: InlineMarkers | None = None
+"""A file without inline markers."""
+NO_ANNOTATIONS: AnnotationMarkers | None = None
+"""An object without ignore annotations."""
 
 
 @dataclass
@@ -73,33 +66,41 @@ class Suppressor:
     def active(self) -> bool:
         return self.inline or bool(self.waivers) or self.baseline is not None
 
-    def inline_markers(self, text: str, display: str, syntax: str = "yaml") -> tuple[InlineMarkers, list[Finding]]:
+    def inline_markers(
+        self, text: str, display: str, syntax: str = "yaml"
+    ) -> tuple[InlineMarkers | None, list[Finding]]:
         """The file's markers (none when inline suppressions are off) and error findings for bad ones."""
         if not self.inline or "conformance:ignore" not in text:
             return NO_MARKERS, []
+        from conformance.suppress import parse_inline
+
         markers = parse_inline(text, syntax).validated(self.known_ids)
         problems = [
             _invalid(problem.message, Location(display, problem.line, problem.column)) for problem in markers.problems
         ]
         return markers, problems
 
-    def annotations(self, data: Mapping[str, Any]) -> AnnotationMarkers:
+    def annotations(self, data: Mapping[str, Any]) -> AnnotationMarkers | None:
         """The resource's ignore annotations, validated (problems are reported by :meth:`annotation_problems`)."""
         if not self.inline or not _has_our_annotations(data):
             return NO_ANNOTATIONS
+        from conformance.suppress import parse_resource_annotations
+
         return parse_resource_annotations(data).validated(self.known_ids)
 
     def apply(
         self,
         finding: Finding,
         hits: Hits,
-        markers: InlineMarkers = NO_MARKERS,
-        annotations: AnnotationMarkers = NO_ANNOTATIONS,
+        markers: InlineMarkers | None = NO_MARKERS,
+        annotations: AnnotationMarkers | None = NO_ANNOTATIONS,
         key: str = "",
     ) -> Finding:
         """The finding with the suppression that covers it, if any (scan errors are never suppressed)."""
-        if finding.is_error:
+        if finding.is_error or not (markers or annotations or self.waivers or self.baseline is not None):
             return finding
+        from conformance.suppress import container_of, find_waiver, relative_to
+
         container = container_of(finding.path, key) if (annotations or self.waivers) else None
         # Waivers and baseline entries that match are recorded even when a more local suppression wins, so
         # they are neither called stale nor pruned as fixed while the finding still exists.
@@ -148,6 +149,8 @@ class Suppressor:
 
 
 def _paths_meet(waiver: Waiver, scanned: Collection[str], root: str | None) -> bool:
+    from conformance.suppress import relative_to
+
     if not waiver.paths:
         return False
     for file in scanned:
@@ -159,10 +162,15 @@ def _paths_meet(waiver: Waiver, scanned: Collection[str], root: str | None) -> b
 
 def _has_our_annotations(data: Mapping[str, Any]) -> bool:
     """Cheap pre-check: does any annotation of the object or its pod template start with our prefix?"""
-    from conformance.suppress import annotations_of
-
-    for _, mapping in annotations_of(data):
-        if any(isinstance(k, str) and k.startswith(ANNOTATION_PREFIX) for k in mapping):
+    templates = (("spec", "template", "metadata"), ("spec", "jobTemplate", "spec", "template", "metadata"))
+    for path in (("metadata",), *templates):
+        node: Any = data
+        for step in path:
+            node = node.get(step) if isinstance(node, Mapping) else None
+        annotations = node.get("annotations") if isinstance(node, Mapping) else None
+        if isinstance(annotations, Mapping) and any(
+            isinstance(key, str) and key.startswith(ANNOTATION_PREFIX) for key in annotations
+        ):
             return True
     return False
 

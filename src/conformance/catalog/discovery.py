@@ -17,6 +17,8 @@ from conformance.errors import PolicyDefinitionError
 ENTRY_POINT_GROUP = "conformance.policies"
 BUILTIN_PACKS = ("k8s", "repo", "docker", "gha")
 """The built-in packs, each a directory of policy files under the built-in policy root."""
+BUILTIN_PACK_TARGETS = {"k8s": "kubernetes", "repo": "repository", "docker": "dockerfile", "gha": "yaml"}
+"""What each built-in pack checks: a run that cannot meet a target leaves its pack unloaded (dormant)."""
 
 _PACKAGE_DIR = FsPath(__file__).resolve().parent.parent
 
@@ -55,9 +57,9 @@ def _policy_files(directory: FsPath) -> Iterator[FsPath]:
             yield path
 
 
-def find_builtin() -> Iterator[FoundPolicy]:
+def find_builtin(packs: Iterable[str] = BUILTIN_PACKS) -> Iterator[FoundPolicy]:
     root = builtin_root()
-    for pack in BUILTIN_PACKS:
+    for pack in packs:
         if not (root / pack).is_dir():
             continue
         for path in _policy_files(root / pack):
@@ -128,6 +130,13 @@ class Catalog:
     definitions: tuple[PolicyDefinition, ...]
     untrusted: tuple[FoundPolicy, ...]
     """Python policies that were found but not run (inside a scanned tree, no --trust-local-policies)."""
+    dormant_ids: tuple[str, ...] = ()
+    """Ids of built-in policies left unloaded because the run cannot meet their target (no Dockerfile, no
+    repository root among the inputs): configuration may still name them."""
+
+    @property
+    def known_ids(self) -> frozenset[str]:
+        return frozenset([*(d.id for d in self.definitions), *self.dormant_ids])
 
 
 def build_catalog(
@@ -135,9 +144,17 @@ def build_catalog(
     *,
     trust_local: bool = False,
     entry_points: bool = True,
+    targets: Iterable[str] | None = None,
 ) -> Catalog:
-    """Find and load every policy; duplicate ids are an error naming both sources."""
-    found: list[FoundPolicy] = list(find_builtin())
+    """Find and load every policy; duplicate ids are an error naming both sources.
+
+    With ``targets``, built-in packs of other targets are not loaded (importing them costs a pre-commit hook
+    tens of milliseconds); their ids are kept as dormant.
+    """
+    wanted = set(targets) if targets is not None else None
+    packs = [p for p in BUILTIN_PACKS if wanted is None or BUILTIN_PACK_TARGETS.get(p) in wanted]
+    dormant = [found.default_id for found in find_builtin([p for p in BUILTIN_PACKS if p not in packs])]
+    found: list[FoundPolicy] = list(find_builtin(packs))
     if entry_points:
         found.extend(find_entry_points())
     found.extend(find_in_directories(policy_dirs))
@@ -155,4 +172,4 @@ def build_catalog(
             )
         definitions[definition.id] = definition
     ordered = tuple(sorted(definitions.values(), key=lambda d: d.id))
-    return Catalog(ordered, tuple(untrusted))
+    return Catalog(ordered, tuple(untrusted), tuple(sorted(set(dormant) - set(definitions))))

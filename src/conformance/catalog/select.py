@@ -16,6 +16,8 @@ def matches(policy_id: str, selector: str, known_ids: Collection[str] = ()) -> b
     return selector_matches(policy_id, selector, known_ids)
 
 
+BUILTIN_PROFILES = frozenset({"baseline", "restricted", "reliability", "hygiene", "supply-chain", "open-source"})
+"""The profiles of the built-in packs (known even when a pack is dormant)."""
 OPT_IN_PROFILES = frozenset({"open-source"})
 """Profiles whose policies run only when asked for: by ``--profile`` or by naming the policy's exact id."""
 
@@ -53,17 +55,25 @@ def configure(
     disable: Sequence[str] = (),
     severity: Mapping[str, str] | None = None,
     options: Mapping[str, Mapping[str, Any]] | None = None,
+    dormant: Sequence[str] = (),
 ) -> tuple[Policy, ...]:
-    """Select and build the policies of a run; unknown ids, profiles or options are config errors."""
-    ids = [d.id for d in definitions]
+    """Select and build the policies of a run; unknown ids, profiles or options are config errors.
+
+    ``dormant`` ids belong to policies that exist but were not loaded for this run: configuration may name
+    them (their options are checked when they load).
+    """
+    loaded = [d.id for d in definitions]
+    ids = [*loaded, *dormant]
     known = frozenset(ids)
     _check_selectors(enable, ids, "enable")
     _check_selectors(disable, ids, "disable")
     for key, what in ((severity or {}, "severity"), (options or {}, "options")):
         for policy_id in key:
-            if policy_id not in ids:
+            if policy_id not in known:
                 raise ConfigError(f"{what}.{policy_id}: unknown policy id")
     known_profiles = {p for d in definitions for p in d.info.profiles}
+    if dormant:
+        known_profiles |= BUILTIN_PROFILES
     for profile in profiles:
         if profile not in known_profiles:
             raise ConfigError(f"profile {profile!r} is unknown (known: {', '.join(sorted(known_profiles))})")

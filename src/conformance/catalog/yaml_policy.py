@@ -234,17 +234,19 @@ def definition_from_document(doc: Mapping[str, Any], policy_id: str, source: str
 
 
 def _repository_definition(doc: Mapping[str, Any], info: PolicyInfo) -> PolicyDefinition:
-    from conformance.catalog.repo_checks import compile_check, run_check
+    from conformance.catalog.repo_checks import RepoCheck, compile_check, run_check
 
     raw_checks = doc["checks"]
     template = doc["message"]
 
     def build(options: Mapping[str, Any], severity: str) -> Policy:
-        checks = [compile_check(spec, template) for spec in substitute_options(raw_checks, options)]
+        compiled: list[RepoCheck] = []
 
         def check(repository: Any, ctx: CheckContext) -> Iterator[Violation]:
-            for compiled in checks:
-                yield from run_check(compiled, repository, ctx.options)
+            if not compiled:  # compiled on first use: a scan of a few files never pays for it
+                compiled.extend(compile_check(spec, template) for spec in substitute_options(raw_checks, options))
+            for each in compiled:
+                yield from run_check(each, repository, ctx.options)
 
         return Policy(
             info=replace(info, severity=severity), kinds=None, check=check, options=dict(options), target=REPOSITORY

@@ -52,10 +52,13 @@ def load_policies(
     profiles: Sequence[str] = (),
     enable: Sequence[str] = (),
     disable: Sequence[str] = (),
+    targets: Sequence[str] | None = None,
 ) -> tuple[Catalog, tuple[Policy, ...]]:
     """The catalog and the configured policies of a run (command-line selections win over the config)."""
     catalog = build_catalog(
-        policy_directories(config, policy_dirs, scan_roots, explicit_config), trust_local=trust_local
+        policy_directories(config, policy_dirs, scan_roots, explicit_config),
+        trust_local=trust_local,
+        targets=targets,
     )
     policies = configure(
         catalog.definitions,
@@ -64,8 +67,32 @@ def load_policies(
         disable=(*config.disable, *disable),
         severity=config.severity,
         options=config.options,
+        dormant=catalog.dormant_ids,
     )
     return catalog, policies
+
+
+def possible_targets(paths: Sequence[str], changed_since: str | None = None) -> list[str]:
+    """The targets a run over these paths can meet: Kubernetes always; a repository and its Dockerfiles and
+    workflows when a directory is scanned; Dockerfiles and workflows when such files are named."""
+    from conformance.catalog.policy import DEFAULT_FILES, DOCKERFILE, KUBERNETES, REPOSITORY, YAML_FILE
+
+    targets = {KUBERNETES}
+    for path in paths:
+        if path == "-":
+            continue
+        if os.path.isdir(path):
+            targets |= {DOCKERFILE, YAML_FILE} | ({REPOSITORY} if changed_since is None else set())
+            continue
+        name = os.path.basename(path)
+        if not name.endswith((".yaml", ".yml", ".json")):
+            from conformance.targets.repo import compile_globs
+
+            if compile_globs(DEFAULT_FILES[DOCKERFILE]).match_file(name):
+                targets.add(DOCKERFILE)
+        elif "/.github/" in "/" + os.path.abspath(path).replace(os.sep, "/"):
+            targets.add(YAML_FILE)
+    return sorted(targets)
 
 
 def _untrusted_findings(catalog: Catalog) -> list[Finding]:
@@ -111,11 +138,12 @@ def repositories_of(
     counts only with ``plain_directories`` (``--target repository``).
     """
     from conformance.catalog.policy import REPOSITORY
-    from conformance.inputs import display_path
-    from conformance.targets.repo import is_repository_root, open_repository
 
     if not any(p.target == REPOSITORY for p in policies):
         return []
+    from conformance.inputs import display_path
+    from conformance.targets.repo import is_repository_root, open_repository
+
     repositories = []
     seen: set[str] = set()
     for path in paths:
@@ -292,6 +320,7 @@ def prepare_scan(request: ScanRequest, record_evaluations: bool = False) -> Prep
         profiles=request.profiles,
         enable=request.enable,
         disable=request.disable,
+        targets=possible_targets(file_args, request.changed_since) if not request.targets else request.targets,
     )
     if request.targets:
         policies = tuple(p for p in policies if p.target in request.targets)
@@ -334,7 +363,7 @@ def prepare_scan(request: ScanRequest, record_evaluations: bool = False) -> Prep
         soft_fail=request.soft_fail,
         hard_fail_on=request.hard_fail_on,
         soft_fail_on=request.soft_fail_on,
-        known_ids=frozenset(d.id for d in catalog.definitions),
+        known_ids=catalog.known_ids,
     )
     _check_selectors(catalog, gate)
     return PreparedScan(
@@ -360,11 +389,13 @@ def _suppressor(request: ScanRequest, config: Config, catalog: Catalog) -> Suppr
     """The run's suppressions: inline comments and annotations (unless turned off), waivers, the baseline."""
     from conformance.inputs import display_path
     from conformance.model import RESERVED_IDS
-    from conformance.suppress import check_waiver_ids
     from conformance.suppressor import Suppressor
 
-    known = frozenset([*(d.id for d in catalog.definitions), *RESERVED_IDS])
-    check_waiver_ids(config.waivers, known)
+    known = catalog.known_ids | frozenset(RESERVED_IDS)
+    if config.waivers:
+        from conformance.suppress import check_waiver_ids
+
+        check_waiver_ids(config.waivers, known)
     baseline = None
     if request.baseline is not None:
         from conformance.baseline import load_baseline
@@ -443,7 +474,7 @@ def _before_the_change(
 def _check_selectors(catalog: Catalog, gate: Gate) -> None:
     from conformance.catalog.select import matches
 
-    ids = [d.id for d in catalog.definitions]
+    ids = sorted(catalog.known_ids)
     for flag, selectors in (("--hard-fail-on", gate.hard_fail_on), ("--soft-fail-on", gate.soft_fail_on)):
         for selector in selectors:
             if not any(matches(pid, selector) for pid in ids):

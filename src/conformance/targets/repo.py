@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import stat
-import subprocess
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -164,6 +163,8 @@ def open_repository(root: str, display: str, excludes: Excludes | None = None) -
 
 def _git_files(root: str) -> list[str] | None:
     """Tracked and untracked-but-not-ignored files, relative to ``root``; None when git cannot tell."""
+    import subprocess
+
     try:
         completed = subprocess.run(
             ["git", "-C", root, "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
