@@ -44,20 +44,6 @@ def test_regular_files_and_links_to_them_named_explicitly_are_read(tmp_path: Pat
     assert problems == []
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root lists any directory (the CLI case drops the capability)")
-def test_unreadable_directory_is_reported(tmp_path: Path) -> None:
-    locked = tmp_path / "locked"
-    locked.mkdir()
-    (locked / "app.yaml").write_text("a: 1\n")
-    locked.chmod(0)
-    try:
-        files, problems = collect([str(tmp_path)], no_excludes(tmp_path), base=str(tmp_path))
-    finally:
-        locked.chmod(0o700)
-    assert files == []
-    assert problems == [InputProblem("locked", "cannot read directory: Permission denied")]
-
-
 def test_directory_that_cannot_be_listed_is_reported_even_for_root(tmp_path: Path, monkeypatch) -> None:
     (tmp_path / "ok.yaml").write_text("a: 1\n")
     (tmp_path / "locked").mkdir()

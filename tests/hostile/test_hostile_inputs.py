@@ -32,6 +32,8 @@ from typing import Any
 import pytest
 from clirun import BASE, can_drop_read_permissions, scan
 
+from conftest import need
+
 BASE_FINDING = ("k8s/no-host-network", "base.yaml", 10, 7)
 REPORTED = ("k8s/no-host-network", "conformance/duplicate-key")
 """The findings a case compares exactly (every built-in policy runs; the others are not this suite's concern)."""
@@ -465,7 +467,7 @@ def build(directory: Path, files: dict[str, Any], outside: Path, sentinel: Path)
             try:
                 os.mknod(path, stat.S_IFCHR | 0o644, os.makedev(recipe[1], recipe[2]))
             except PermissionError:
-                pytest.skip("device nodes cannot be made here (needs CAP_MKNOD)")
+                need(False, "device nodes can be made here (CAP_MKNOD)")
         elif recipe[0] == "unreadable":
             body = recipe[1]
             if isinstance(body, dict):
@@ -511,8 +513,8 @@ def restore_permissions(tmp_path: Path):
 
 @pytest.mark.parametrize("case", [pytest.param(c, id=c.id, marks=c.marks) for c in CASES])
 def test_hostile_input(case: Case, tmp_path: Path, restore_permissions: None) -> None:
-    if case.needs == "unprivileged" and not can_drop_read_permissions():
-        pytest.skip("running as root and cannot drop CAP_DAC_OVERRIDE: every file is readable")
+    if case.needs == "unprivileged":
+        need(can_drop_read_permissions(), "permissions apply (not root, or root can drop CAP_DAC_OVERRIDE)")
     root = tmp_path / "scan"
     outside = tmp_path / "outside"
     sentinel = tmp_path / "PWNED"
