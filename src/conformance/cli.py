@@ -28,6 +28,9 @@ def _run(command: Callable[..., int], *args: object, **kwargs: object) -> None:
         code = command(*args, **kwargs)
     except ConformanceError as exc:
         raise ConformanceClickError(str(exc)) from None
+    except KeyboardInterrupt:  # handled here, before click adds an empty line of its own
+        click.echo("conformance: interrupted", err=True)
+        sys.exit(EXIT_INTERRUPTED)
     sys.exit(code)
 
 

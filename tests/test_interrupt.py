@@ -1,0 +1,56 @@
+"""Ctrl-C: exit 130 with one line on stderr, worker processes stopped, no half-written report left behind."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+SLOW_POLICY = '''"""Sleeps on every resource, after saying it started (test helper)."""
+import os, time
+ID = "acme/slow"
+TITLE = "slow"
+SEVERITY = "error"
+def check(resource, ctx):
+    open(os.environ["STARTED_MARKER"], "a").close()
+    time.sleep(0.2)
+    return []
+'''
+POD = "apiVersion: v1\nkind: Pod\nmetadata: {name: p%d}\nspec: {containers: [{name: a, image: x}]}\n"
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_ctrl_c_exits_130_with_one_line_and_keeps_the_previous_report(tmp_path: Path, jobs: str) -> None:
+    (tmp_path / "policies" / "acme").mkdir(parents=True)
+    (tmp_path / "policies" / "acme" / "slow.py").write_text(SLOW_POLICY)
+    tree = tmp_path / "k8s"
+    tree.mkdir()
+    for number in range(80):  # enough files for the worker pool
+        (tree / f"pod{number:02}.yaml").write_text(POD % number)
+    report = tmp_path / "out.sarif"
+    report.write_text("previous report\n")
+    marker = tmp_path / "started"
+    command = [
+        str(Path(sys.executable).with_name("conformance")), "scan", str(tree), "-j", jobs, "-f", "sarif",
+        "-o", str(report), "--policy-dir", str(tmp_path / "policies"), "--trust-local-policies",
+        "--policy", "acme/slow",
+    ]  # fmt: skip
+    env = {**os.environ, "STARTED_MARKER": str(marker)}
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, start_new_session=True
+    )
+    deadline = time.monotonic() + 60
+    while not marker.exists() and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.05)
+    assert marker.exists(), "the scan never reached the policy"
+    os.killpg(process.pid, signal.SIGINT)  # what a terminal sends to the whole foreground group
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert [line for line in stderr.splitlines() if line.strip()] == ["conformance: interrupted"], stderr
+    assert report.read_text() == "previous report\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["k8s", "out.sarif", "policies", "started"]
