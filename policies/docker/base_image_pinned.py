@@ -23,12 +23,12 @@ One finding is reported per offending `FROM`, at its line.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from conformance.catalog.policy import CheckContext
 from conformance.model import Violation
 from conformance.targets.dockerfile import Dockerfile, Stage
+from conformance.targets.images import has_valid_digest, split_reference
 
 ID = "docker/base-image-pinned"
 TITLE = "Base images must be pinned to a version tag or digest"
@@ -48,30 +48,13 @@ COPY --from=build /out/app /app
 """
 
 MOVING_TAGS = frozenset({"latest"})
-DIGEST = re.compile(r"[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[0-9a-fA-F]{32,}")
-"""``algorithm:hex`` as in the OCI image spec (``sha256:`` and 64 hex digits in practice)."""
-
-
-def split_reference(image: str) -> tuple[str, str | None, str | None]:
-    """(name, tag, digest) of an image reference; tag and digest are None when absent.
-
-    The tag is the part after a colon in the last path component, so the port of a registry host
-    (``registry:5000/app``) is never taken for a tag.
-    """
-    name, at, digest = image.partition("@")
-    slash = name.rfind("/")
-    colon = name.rfind(":")
-    tag: str | None = None
-    if colon > slash:
-        name, tag = name[:colon], name[colon + 1 :]
-    return name, tag, (digest if at else None)
 
 
 def problem(image: str) -> str | None:
     """Why an image reference is not pinned, or None when it is."""
     _, tag, digest = split_reference(image)
     if digest is not None:
-        return None if DIGEST.fullmatch(digest) else f"has a malformed digest '{digest}'"
+        return None if has_valid_digest(digest) else f"has a malformed digest '{digest}'"
     if not tag:
         return "has no tag (it means latest)"
     if tag in MOVING_TAGS:
