@@ -268,3 +268,37 @@ def test_display_path_of_dot_dot_prefixed_names() -> None:
     # outside it and falls back to the absolute path.
     assert display_path("/r/..data/x.yaml", "/r") == "..data/x.yaml"
     assert display_path("/r/..x.yaml", "/r") == "..x.yaml"
+
+
+def _git_repo(root: Path) -> None:
+    import subprocess
+
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+
+
+def test_a_walk_in_a_git_work_tree_skips_what_git_ignores(tmp_path: Path) -> None:
+    import shutil
+
+    from conftest import need
+
+    need(shutil.which("git") is not None, "git is installed")
+    _git_repo(tmp_path)
+    (tmp_path / ".gitignore").write_text("build/\n*.generated.yaml\n")
+    for name in ("k8s/app.yaml", "k8s/app.generated.yaml", "build/out.yaml", "build/deep/more.yaml", "new.yaml"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("a: 1\n")
+    files, problems = collect([str(tmp_path)], no_excludes(tmp_path), base=str(tmp_path))
+    assert problems == []
+    assert displays(files) == ["new.yaml", "k8s/app.yaml"]  # untracked but not ignored files count
+    # a directory that is itself ignored was named on purpose: it is walked whole
+    files, _ = collect([str(tmp_path / "build")], no_excludes(tmp_path), base=str(tmp_path))
+    assert displays(files) == ["build/out.yaml", "build/deep/more.yaml"]
+
+
+def test_without_manifests_only_selected_files_are_collected(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text("a: 1\n")
+    (tmp_path / "Dockerfile").write_text("FROM x\n")
+    files, _ = collect(
+        [str(tmp_path)], no_excludes(tmp_path), base=str(tmp_path), include=lambda p: p == "Dockerfile", manifests=False
+    )
+    assert displays(files) == ["Dockerfile"]

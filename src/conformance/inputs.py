@@ -114,11 +114,14 @@ def collect(
     excludes: Excludes,
     base: str | None = None,
     include: Callable[[str], bool] | None = None,
+    manifests: bool = True,
 ) -> tuple[list[InputFile], list[InputProblem]]:
     """Expand scan arguments into files; problems (missing paths, symlinks leaving the tree) are returned.
 
-    A directory walk takes YAML and JSON files, plus files whose repository-relative path ``include``
-    accepts (Dockerfiles and other files that file policies select).
+    A directory walk takes YAML and JSON files (unless ``manifests`` is false: no Kubernetes policy runs),
+    plus files whose repository-relative path ``include`` accepts (Dockerfiles and other files that file
+    policies select). Inside a git work tree, files git ignores are left out, as git leaves them out (a
+    directory that is itself ignored is walked whole: it was named on purpose).
     """
     base = base or os.getcwd()
     files: list[InputFile] = []
@@ -135,8 +138,10 @@ def collect(
         if not os.path.lexists(arg):
             problems.append(InputProblem(arg, "no such file or directory"))
         elif os.path.isdir(arg):
-            root = _cached_git_root(os.path.abspath(arg)) or os.path.abspath(arg)
-            for path, problem in _walk(arg, excludes, include, root):
+            git_top = _cached_git_root(os.path.abspath(arg))
+            root = git_top or os.path.abspath(arg)
+            visible = _git_visible(arg) if git_top else None
+            for path, problem in _walk(arg, excludes, include, root, manifests, visible):
                 if problem:
                     problems.append(InputProblem(display_path(path, base), problem))
                 else:
@@ -148,6 +153,28 @@ def collect(
             else:
                 add(arg, _cached_git_root(os.path.dirname(os.path.abspath(arg))))  # named explicitly: read it
     return files, problems
+
+
+def _git_visible(directory: str) -> set[str] | None:
+    """Absolute paths of the files git sees under ``directory`` (tracked, or untracked and not ignored); None
+    when git cannot tell (not installed, not a work tree) or the directory itself is ignored."""
+    import subprocess
+
+    def git(*args: str) -> subprocess.CompletedProcess[bytes] | None:
+        try:
+            return subprocess.run(["git", "-C", directory, *args], capture_output=True, timeout=120, check=False)
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+
+    ignored = git("check-ignore", "-q", ".")
+    if ignored is None or ignored.returncode == 0:
+        return None
+    listed = git("ls-files", "-z", "--cached", "--others", "--exclude-standard", ".")
+    if listed is None or listed.returncode != 0:
+        return None
+    here = os.path.abspath(directory)  # names are relative to it, as the walk's paths are
+    names = listed.stdout.decode("utf-8", errors="surrogateescape").split("\0")
+    return {os.path.normpath(os.path.join(here, name)) for name in names if name}
 
 
 _SPECIAL_KINDS = (
@@ -173,8 +200,23 @@ def _special_file(path: str) -> str | None:
 
 
 def _walk(
-    top: str, excludes: Excludes, include: Callable[[str], bool] | None = None, root: str | None = None
+    top: str,
+    excludes: Excludes,
+    include: Callable[[str], bool] | None = None,
+    root: str | None = None,
+    manifests: bool = True,
+    visible: set[str] | None = None,
 ) -> Iterator[tuple[str, str | None]]:
+    """Files under ``top`` worth reading; with ``visible`` (what git sees), ignored directories are not
+    even entered (a gitignored virtualenv or build tree can hold a hundred thousand files)."""
+    visible_dirs: set[str] = set()
+    if visible is not None:
+        here = os.path.normpath(os.path.abspath(top))
+        for path in visible:
+            parent = os.path.dirname(path)
+            while parent not in visible_dirs and parent.startswith(here) and parent != here:
+                visible_dirs.add(parent)
+                parent = os.path.dirname(parent)
     tree = os.path.realpath(top)  # symbolic links must stay inside it
     root = root or tree  # what ``include`` sees paths relative to: the repository root
     unreadable: list[OSError] = []  # directories os.walk could not list: reported, never silently skipped
@@ -185,6 +227,9 @@ def _walk(
             full = os.path.join(dirpath, name)
             if name in SKIPPED_DIRS or excludes.excluded(full, is_dir=True):
                 continue
+            absolute = os.path.normpath(os.path.abspath(full))
+            if visible is not None and absolute not in visible_dirs and absolute not in visible:
+                continue  # ignored by git (a listed symbolic link is a file to git, handled below)
             if os.path.islink(full):
                 if not _inside(full, tree):
                     yield full, "symbolic link points outside the scanned tree: not followed"
@@ -193,7 +238,10 @@ def _walk(
         dirnames[:] = kept
         for name in sorted(filenames):
             full = os.path.join(dirpath, name)
-            if not name.endswith(MANIFEST_SUFFIXES) and not (include and include(relative_to_root(full, root))):
+            if visible is not None and os.path.normpath(os.path.abspath(full)) not in visible:
+                continue  # ignored by git
+            wanted = manifests and name.endswith(MANIFEST_SUFFIXES)
+            if not wanted and not (include and include(relative_to_root(full, root))):
                 continue
             if excludes.excluded(full):
                 continue

@@ -302,7 +302,7 @@ class PreparedScan:
 
 def prepare_scan(request: ScanRequest, record_evaluations: bool = False) -> PreparedScan:
     """Resolve config, policies, input files, repositories and context for a scan."""
-    from conformance.catalog.policy import REPOSITORY
+    from conformance.catalog.policy import KUBERNETES, REPOSITORY
     from conformance.engine import ScanOptions, error_finding
     from conformance.inputs import Excludes, collect
     from conformance.model import READ_ERROR, Gate
@@ -329,7 +329,8 @@ def prepare_scan(request: ScanRequest, record_evaluations: bool = False) -> Prep
     files: list[InputFile] = []
     problems: list[InputProblem] = []
     if not all(p.target == REPOSITORY for p in policies):  # repository policies alone read no file here
-        files, problems = collect(file_args, excludes, include=include)
+        manifests = any(p.target == KUBERNETES for p in policies)
+        files, problems = collect(file_args, excludes, include=include, manifests=manifests)
     context_dirs = list(request.context)
     changes = None
     if request.new_only and (request.changed_since is None or request.baseline is not None):
