@@ -304,3 +304,14 @@ def test_faults_on_context_files_are_not_scan_errors(project: Path, tmp_path: Pa
     code, document = report("subject.yaml", "--context", "boom", *args)
     assert code == 0, document["errors"]
     assert document["errors"] == []
+
+
+def test_a_large_context_is_read_by_the_worker_pool_with_the_same_result(project: Path) -> None:
+    filler = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c%d, namespace: payments}\ndata: {a: b}\n"
+    for number in range(80):  # past the pool's threshold
+        (project / "platform" / f"filler-{number:02}.yaml").write_text(filler % number)
+    for jobs in ("1", "2"):
+        code, document = report("apps/deployment.yaml", "--context", "platform", "-j", jobs)
+        assert code == 0, document
+        assert document["findings"] == [] and document["errors"] == []
+        assert document["stats"]["files"] == 1

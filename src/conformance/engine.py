@@ -688,6 +688,24 @@ def _work(files: Sequence[InputFile]) -> FileOutcome:
     return outcome
 
 
+def _work_context(files: Sequence[InputFile]) -> FileOutcome:
+    assert _WORKER is not None
+    outcome = _WORKER.scan_context(files)
+    gc.collect()
+    return outcome
+
+
+def _in_pool(
+    scanner: FileScanner, function: Any, files: Sequence[InputFile], jobs: int
+) -> Iterator[FileOutcome]:
+    """``function`` over chunks of files in a pool of forked workers, in order."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    with context.Pool(jobs, initializer=_install_worker, initargs=(scanner,)) as pool:
+        yield from pool.imap(function, list(_chunks(files, CHUNK_FILES)))
+
+
 def _chunks(files: Sequence[InputFile], size: int) -> Iterator[Sequence[InputFile]]:
     for start in range(0, len(files), size):
         yield files[start : start + size]
@@ -758,12 +776,8 @@ def scan(
             stdin_markers[STDIN_DISPLAY] = scanner._markers  # standard input cannot be read again
         jobs = _jobs(options.jobs, len(ordered_files))
         if jobs > 1 and len(ordered_files) > 1:
-            import multiprocessing
-
-            context = multiprocessing.get_context("fork")
-            with context.Pool(jobs, initializer=_install_worker, initargs=(scanner,)) as pool:
-                for outcome in pool.imap(_work, list(_chunks(ordered_files, CHUNK_FILES))):
-                    absorb(outcome, ordered=True)
+            for outcome in _in_pool(scanner, _work, ordered_files, jobs):
+                absorb(outcome, ordered=True)
         else:
             for chunk in _chunks(ordered_files, CHUNK_FILES):
                 outcome = scanner.scan_files(chunk)
@@ -772,7 +786,12 @@ def scan(
         if context_files and subjects[0]:
             scanned = {os.path.realpath(item.path) for item in files}
             others = [item for item in context_files if os.path.realpath(item.path) not in scanned]
-            absorb(scanner.scan_context(others), ordered=False)
+            context_jobs = _jobs(options.jobs, len(others))
+            if context_jobs > 1 and len(others) > 1:  # a pre-commit hook in a large repository
+                for outcome in _in_pool(scanner, _work_context, others, context_jobs):
+                    absorb(outcome, ordered=False)
+            else:
+                absorb(scanner.scan_context(others), ordered=False)
         absorb(
             run_scope_policies(scanner.scope_policies, scope, scanner.watchdog, options.suppressor, stdin_markers),
             ordered=False,
