@@ -709,3 +709,19 @@ def test_a_selector_naming_an_existing_id_selects_only_that_policy(tmp_path: Pat
     assert gate.fails("acme/slow", "note")
     assert not gate.fails("acme/slow-scope", "note")
     assert Gate(hard_fail_on=("acme/slow",)).fails("acme/slow-scope", "note")  # a prefix when no such id exists
+
+
+def test_an_annotation_suppression_names_the_line_of_the_annotation(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pod.yaml").write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  annotations:\n"
+        '    conformance.dev/ignore.k8s.no-host-network: "reason=exporter"\n'
+        "spec:\n  hostNetwork: true\n  containers: [{name: a, image: x}]\n"
+    )
+    result = CliRunner().invoke(cli, ["scan", "pod.yaml", "--policy", "k8s/no-host-network", "-f", "json"])
+    [finding] = json.loads(result.output)["findings"]
+    assert finding["suppression"] == {
+        "kind": "annotation", "reason": "exporter", "owner": None, "expires": None, "source": "pod.yaml:6"
+    }  # fmt: skip

@@ -13,6 +13,7 @@ import stat
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from dataclasses import replace as dc_replace
 from typing import TYPE_CHECKING, Any
 
 from conformance import yamlio
@@ -435,6 +436,12 @@ class FileScanner:
         self._annotations = NO_ANNOTATIONS
         if self.suppressor is not None:
             self._annotations = self.suppressor.annotations(data)
+            if self._annotations is not None and self._annotations.ignores:
+                located = tuple(
+                    dc_replace(ignore, line=self._locate(document, (*base_path, *ignore.path), display).line)
+                    for ignore in self._annotations.ignores
+                )
+                self._annotations = dc_replace(self._annotations, ignores=located)
             if self._annotations is not None and self._annotations.problems:
                 problems = annotation_problem_findings(
                     self._annotations,

@@ -458,6 +458,8 @@ class AnnotationIgnore:
     key: str
     path: Path = ()
     """Where the annotation's key is written, inside the resource: ``("metadata", "annotations", key)``."""
+    line: int = 0
+    """The line of the annotation in its file, once located (0: not located)."""
 
     def covers(self, policy_id: str, container: str | None) -> bool:
         if policy_id != self.policy_id:

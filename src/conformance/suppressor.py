@@ -120,7 +120,9 @@ class Suppressor:
         if annotations:
             annotation = annotations.covering(finding.policy_id, container)
             if annotation is not None:
-                return replace(finding, suppression=annotation.suppression(finding.location.file))
+                file = finding.location.file
+                source = f"{file}:{annotation.line}" if annotation.line else file
+                return replace(finding, suppression=annotation.suppression(source))
         if waiver is not None and not waiver.expired(self.today):
             return replace(finding, suppression=waiver.suppression(self.config_display))
         if baselined and self.baseline is not None:
