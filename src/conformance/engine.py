@@ -11,7 +11,7 @@ import gc
 import os
 import stat
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from dataclasses import replace as dc_replace
 from typing import TYPE_CHECKING, Any
@@ -42,11 +42,13 @@ from conformance.model import (
     ResourceId,
     ScanResult,
     ScanStats,
+    Tally,
     Violation,
     make_fingerprint,
+    tally_of,
 )
 from conformance.scope import ScopeStore
-from conformance.store import FindingStore, pack, severity_counts
+from conformance.store import FindingStore, pack
 from conformance.suppressor import (
     NO_ANNOTATIONS,
     NO_MARKERS,
@@ -87,6 +89,8 @@ class ScanOptions:
 
 
 TIMEOUTS_BEFORE_DISABLED = 3
+_NOT_RUN = object()
+"""What a guarded policy call returns when the policy timed out or failed (its error is already recorded)."""
 
 @dataclass
 class FileOutcome:
@@ -101,7 +105,8 @@ class FileOutcome:
     evaluations: list[Evaluation] = field(default_factory=list)
     packed: bytes = b""
     """Findings packed by a worker (see :func:`conformance.store.pack`), with their ``counts``."""
-    counts: dict[tuple[str, str, str], int] = field(default_factory=dict)
+    counts: Tally = field(default_factory=dict)
+    """Their tally by (policy id, severity, status)."""
     hits: Hits = field(default_factory=Hits)
 
     def merge(self, other: FileOutcome) -> None:
@@ -124,9 +129,11 @@ def error_finding(
     return Finding(policy_id, "error", message, location, resource, path, fingerprint, is_error=True)
 
 
-def policy_failed(policy_id: str, resource: ResourceId, exc: BaseException, location: Location) -> Finding:
-    """The error finding for a policy that raised on one resource."""
-    message = f"policy {policy_id} failed on {resource}: {type(exc).__name__}: {exc}"
+def policy_failed(
+    policy_id: str, resource: ResourceId | None, exc: BaseException, location: Location, subject: str = ""
+) -> Finding:
+    """The error finding for a policy that raised on one resource (or on ``subject``: a file, a repository)."""
+    message = f"policy {policy_id} failed on {subject or resource}: {type(exc).__name__}: {exc}"
     return error_finding(POLICY_ERROR, message, location, resource, policy_id)
 
 
@@ -137,7 +144,7 @@ def policy_timed_out(policy_id: str, subject: str, budget: float, location: Loca
     return error_finding(POLICY_ERROR, message, location, None, policy_id)
 
 
-def policy_misbehaved(policy_id: str, resource: ResourceId, violation: Any, location: Location) -> Finding:
+def policy_misbehaved(policy_id: str, resource: ResourceId | None, violation: Any, location: Location) -> Finding:
     """The error finding for a policy that yielded something other than a well-formed Violation."""
     message = f"policy {policy_id} yielded a malformed violation: {violation!r:.200}"
     return error_finding(POLICY_ERROR, message, location, resource, policy_id)
@@ -205,10 +212,6 @@ class FileScanner:
         self._skipped.add(policy_id)
         disabled = count >= TIMEOUTS_BEFORE_DISABLED
         return policy_timed_out(policy_id, subject, self.options.policy_timeout, location, disabled)
-
-    def selects_file(self, relative: str) -> bool:
-        """Whether a file policy selects a file a directory walk would otherwise skip (a Dockerfile)."""
-        return any(p.applies_to_file(relative) for p in (*self.dockerfile_policies, *self.yaml_policies))
 
     def policies_for(self, kind: str) -> tuple[Policy, ...]:
         cached = self._by_kind.get(kind)
@@ -375,28 +378,46 @@ class FileScanner:
         self, policy: Policy, target: Any, display: str, fallback: Location, outcome: FileOutcome
     ) -> list[Violation]:
         """Run a file or repository policy on its target; faults become error findings naming the policy."""
-        if policy.id in self._skipped:
+        context = self._contexts[policy.id]
+        violations = self._guarded(
+            policy, lambda: list(policy.check(target, context)), None, display, fallback, outcome
+        )
+        if violations is _NOT_RUN:
             return []
-        try:
-            self.watchdog.start()
-            violations = list(policy.check(target, self._contexts[policy.id]))
-        except PolicyTimeout:
-            outcome.errors.append(self._timed_out(policy.id, display, fallback))
-            return []
-        except (Exception, SystemExit) as exc:  # a policy must not end the scan, even with sys.exit()
-            message = f"policy {policy.id} failed on {display}: {type(exc).__name__}: {exc}"
-            outcome.errors.append(error_finding(POLICY_ERROR, message, fallback, None, policy.id))
-            return []
-        finally:
-            self.watchdog.stop()
         good = []
         for violation in violations:
             if _well_formed(violation):
                 good.append(violation)
             else:
-                message = f"policy {policy.id} yielded a malformed violation: {violation!r:.200}"
-                outcome.errors.append(error_finding(POLICY_ERROR, message, fallback, None, policy.id))
+                outcome.errors.append(policy_misbehaved(policy.id, None, violation, fallback))
         return good
+
+    def _guarded(
+        self,
+        policy: Policy,
+        call: Callable[[], Any],
+        resource: ResourceId | None,
+        subject: str,
+        location: Location | Callable[[], Location],
+        outcome: FileOutcome,
+    ) -> Any:
+        """One call into a policy, under its time budget; a timeout or a fault (an exception, even ``sys.exit``)
+        becomes an error finding naming the policy, and the result is ``_NOT_RUN``. ``location`` may be given
+        as a function: positions are resolved only for a fault."""
+        if policy.id in self._skipped:
+            return _NOT_RUN
+        try:
+            self.watchdog.start()
+            return call()
+        except PolicyTimeout:
+            where = location() if callable(location) else location
+            outcome.errors.append(self._timed_out(policy.id, subject, where))
+        except (Exception, SystemExit) as exc:  # a faulty policy must not stop the scan (nor exit it)
+            where = location() if callable(location) else location
+            outcome.errors.append(policy_failed(policy.id, resource, exc, where, subject))
+        finally:
+            self.watchdog.stop()
+        return _NOT_RUN
 
     def scan_repository(self, repository: Repository) -> FileOutcome:
         """Run the repository policies once on a repository view."""
@@ -465,21 +486,17 @@ class FileScanner:
         display: str,
         outcome: FileOutcome,
     ) -> None:
-        if policy.id in self._skipped:
+        context = self._contexts[policy.id]
+        violations = self._guarded(
+            policy,
+            lambda: list(policy.check(resource, context)),
+            resource.id,
+            str(resource.id),
+            lambda: self._locate(document, resource.base_path, display),
+            outcome,
+        )
+        if violations is _NOT_RUN:
             return
-        try:
-            self.watchdog.start()
-            violations = list(policy.check(resource, self._contexts[policy.id]))
-        except PolicyTimeout:
-            location = self._locate(document, resource.base_path, display)
-            outcome.errors.append(self._timed_out(policy.id, str(resource.id), location))
-            return
-        except (Exception, SystemExit) as exc:  # a faulty policy must not stop the scan (nor exit it)
-            location = self._locate(document, resource.base_path, display)
-            outcome.errors.append(policy_failed(policy.id, resource.id, exc, location))
-            return
-        finally:
-            self.watchdog.stop()
         for violation in violations:
             finding = self._finding(policy, resource, document, violation, display)
             if finding.is_error:
@@ -521,23 +538,17 @@ class FileScanner:
         outcome: FileOutcome,
         subject: bool = True,
     ) -> None:
-        assert policy.facts is not None
-        if policy.id in self._skipped:
-            return
-        try:
-            self.watchdog.start()
-            facts = policy.facts(resource)
-        except PolicyTimeout:
-            location = self._locate(document, resource.base_path, display)
-            outcome.errors.append(self._timed_out(policy.id, str(resource.id), location))
-            return
-        except (Exception, SystemExit) as exc:
-            location = self._locate(document, resource.base_path, display)
-            outcome.errors.append(policy_failed(policy.id, resource.id, exc, location))
-            return
-        finally:
-            self.watchdog.stop()
-        if facts is None:
+        facts_of = policy.facts
+        assert facts_of is not None
+        facts = self._guarded(
+            policy,
+            lambda: facts_of(resource),
+            resource.id,
+            str(resource.id),
+            lambda: self._locate(document, resource.base_path, display),
+            outcome,
+        )
+        if facts is None or facts is _NOT_RUN:
             return
         locations: dict[Path, Location] = {}
         if subject and policy.applies_to(resource.kind):
@@ -689,7 +700,7 @@ def _work(files: Sequence[InputFile]) -> FileOutcome:
     outcome = _WORKER.scan_files(files)
     outcome.findings.sort(key=Finding.sort_key)
     outcome.packed = pack(outcome.findings)  # the parent stores these bytes without unpickling them
-    outcome.counts = severity_counts(outcome.findings)
+    outcome.counts = tally_of(outcome.findings)
     outcome.findings = []
     gc.collect()
     return outcome

@@ -25,11 +25,6 @@ def pack(findings: list[Finding]) -> bytes:
     return pickle.dumps(findings, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def severity_counts(findings: Iterable[Finding]) -> Tally:
-    """The tally of a batch (by policy, severity and status): what the store keeps beside packed findings."""
-    return tally_of(findings)
-
-
 class FindingStore:
     """Append-only findings in report order; iterate as often as needed.
 
@@ -55,7 +50,7 @@ class FindingStore:
     def append_ordered(self, batch: list[Finding]) -> None:
         """Add a batch that sorts after every batch added before it."""
         if batch:
-            self.append_packed(pack(batch), severity_counts(batch))
+            self.append_packed(pack(batch), tally_of(batch))
 
     def append_packed(self, packed: bytes, tally: Tally) -> None:
         """Add a packed batch (see :func:`pack`) that sorts after every batch before it, with its tally."""

@@ -8,7 +8,7 @@ counted apart and never fails the run. Which waivers and baseline entries matche
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -200,13 +200,6 @@ def annotation_problem_findings(
 def _waiver_finding(policy_id: str, message: str, location: Location, waiver: Waiver) -> Finding:
     fingerprint = make_fingerprint(policy_id, location.file, None, waiver.key + waiver.policy)
     return Finding(policy_id, "warning", message, location, None, waiver.key, fingerprint)
-
-
-def suppressed_all(findings: Iterable[Finding], suppressor: Suppressor | None, hits: Hits) -> list[Finding]:
-    """Apply a suppressor (if any) to findings that carry no extra context (no markers, no annotations)."""
-    if suppressor is None:
-        return list(findings)
-    return [suppressor.apply(finding, hits) for finding in findings]
 
 
 def fixed_entries(
