@@ -13,7 +13,7 @@ from click.testing import CliRunner, Result
 
 from conformance.cli import cli
 from conformance.errors import ConfigError
-from conformance.gitdiff import changed_files
+from conformance.gitdiff import changes_since
 from conftest import FIXTURES, need
 
 SHOP = (FIXTURES / "examples" / "shop-frontend.yaml").read_text()
@@ -95,7 +95,7 @@ def test_changed_files_lists_added_modified_renamed_and_untracked(repo: Path) ->
     status = git(repo, "diff", "--name-status", "-M", base).splitlines()
     assert any(line.startswith("R") and line.endswith("moved/renamed.yaml") for line in status)  # a real rename
     assert "D\tdeleted.yaml" in status
-    changed = changed_files("main", str(repo))
+    changed = set(changes_since("main", str(repo)).files)
     assert changed == {str(repo / name) for name in CHANGED}
     assert all(os.path.isabs(path) for path in changed)
 
@@ -179,7 +179,7 @@ def test_ref_that_looks_like_an_option_is_refused(repo: Path) -> None:
     assert result.exit_code == 2
     assert "is not a revision" in result.stderr
     with pytest.raises(ConfigError, match="is not a revision"):
-        changed_files("-p", str(repo))
+        changes_since("-p", str(repo))
 
 
 def test_not_a_git_repository(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -86,8 +86,3 @@ def changes_since(ref: str, cwd: str) -> ChangeSet:
 
 def _absolute(top: str, name: str) -> str:
     return os.path.normpath(os.path.join(top, name))
-
-
-def changed_files(ref: str, cwd: str) -> set[str]:
-    """Absolute paths of the files :func:`changes_since` lists."""
-    return set(changes_since(ref, cwd).files)

@@ -193,7 +193,7 @@ def source_root(paths: Sequence[str], environ: Mapping[str, str] | None = None) 
     In order: ``$GITHUB_WORKSPACE`` or ``$CI_PROJECT_DIR`` (GitLab); the Git work tree holding the first scanned
     path; the current directory when that path is inside it; else the first path (or its directory).
     """
-    from conformance.reporters import git_root
+    from conformance.inputs import git_root
 
     env = os.environ if environ is None else environ
     for variable in ("GITHUB_WORKSPACE", "CI_PROJECT_DIR"):
@@ -422,7 +422,7 @@ def _complete(request: ScanRequest, file_args: Sequence[str], config: Config) ->
     files or ``--changed-since``, and (with a config) its directory or one above it."""
     if request.changed_since is not None or not file_args or not all(os.path.isdir(p) for p in file_args):
         return False
-    from conformance.reporters import git_root
+    from conformance.inputs import git_root
 
     top = config.root or git_root(os.getcwd()) or os.getcwd()  # without a config: the work tree, else here
     root = os.path.realpath(top)
