@@ -77,7 +77,10 @@ def possible_targets(paths: Sequence[str], changed_since: str | None = None) -> 
     workflows when a directory is scanned; Dockerfiles and workflows when such files are named."""
     from conformance.catalog.policy import DEFAULT_FILES, DOCKERFILE, KUBERNETES, REPOSITORY, YAML_FILE
 
+    from conformance.inputs import MANIFEST_SUFFIXES
+
     targets = {KUBERNETES}
+    dockerfile_names = None
     for path in paths:
         if path == "-":
             continue
@@ -85,10 +88,12 @@ def possible_targets(paths: Sequence[str], changed_since: str | None = None) -> 
             targets |= {DOCKERFILE, YAML_FILE} | ({REPOSITORY} if changed_since is None else set())
             continue
         name = os.path.basename(path)
-        if not name.endswith((".yaml", ".yml", ".json")):
-            from conformance.targets.repo import compile_globs
+        if not name.endswith(MANIFEST_SUFFIXES):
+            if dockerfile_names is None:
+                from conformance.targets.repo import compile_globs
 
-            if compile_globs(DEFAULT_FILES[DOCKERFILE]).match_file(name):
+                dockerfile_names = compile_globs(DEFAULT_FILES[DOCKERFILE])
+            if dockerfile_names.match_file(name):
                 targets.add(DOCKERFILE)
         elif "/.github/" in "/" + os.path.abspath(path).replace(os.sep, "/"):
             targets.add(YAML_FILE)
