@@ -76,7 +76,6 @@ def possible_targets(paths: Sequence[str], changed_since: str | None = None) -> 
     """The targets a run over these paths can meet: Kubernetes always; a repository and its Dockerfiles and
     workflows when a directory is scanned; Dockerfiles and workflows when such files are named."""
     from conformance.catalog.policy import DEFAULT_FILES, DOCKERFILE, KUBERNETES, REPOSITORY, YAML_FILE
-
     from conformance.inputs import MANIFEST_SUFFIXES
 
     targets = {KUBERNETES}
