@@ -14,7 +14,7 @@ from conformance.catalog.policy import Policy
 from conformance.catalog.select import configure
 from conformance.config import Config, resolve_config
 from conformance.errors import ConfigError
-from conformance.model import UNTRUSTED_POLICY, Finding, Location, ScanResult, make_fingerprint
+from conformance.model import UNTRUSTED_POLICY, Finding, Location, ScanResult
 
 if TYPE_CHECKING:
     from conformance.engine import ScanOptions
@@ -73,56 +73,39 @@ def load_policies(
 
 
 def possible_targets(paths: Sequence[str], changed_since: str | None = None) -> list[str]:
-    """The targets a run over these paths can meet: Kubernetes always; a repository and its Dockerfiles and
-    workflows when a directory is scanned; Dockerfiles and workflows when such files are named."""
-    from conformance.catalog.policy import DEFAULT_FILES, DOCKERFILE, KUBERNETES, REPOSITORY, YAML_FILE
-    from conformance.inputs import MANIFEST_SUFFIXES
+    """The targets a run over these paths can meet, as each target's adapter tells (Kubernetes always; a
+    repository and its Dockerfiles and workflows when a directory is scanned; Dockerfiles and workflows when
+    such files are named)."""
+    from conformance.targets.adapters import ADAPTERS
 
-    targets = {KUBERNETES}
-    dockerfile_names = None
-    for path in paths:
-        if path == "-":
-            continue
-        if os.path.isdir(path):
-            targets |= {DOCKERFILE, YAML_FILE} | ({REPOSITORY} if changed_since is None else set())
-            continue
-        name = os.path.basename(path)
-        if not name.endswith(MANIFEST_SUFFIXES):
-            if dockerfile_names is None:
-                from conformance.targets.repo import compile_globs
-
-                dockerfile_names = compile_globs(DEFAULT_FILES[DOCKERFILE])
-            if dockerfile_names.match_file(name):
-                targets.add(DOCKERFILE)
-        elif "/.github/" in "/" + os.path.abspath(path).replace(os.sep, "/"):
-            targets.add(YAML_FILE)
-    return sorted(targets)
+    named = [(path, os.path.isdir(path)) for path in paths if path != "-"]
+    diff_aware = changed_since is not None
+    return sorted(
+        adapter.name
+        for adapter in ADAPTERS
+        if adapter.walks_manifests or any(adapter.meets(path, is_dir, diff_aware) for path, is_dir in named)
+    )
 
 
 def _untrusted_findings(catalog: Catalog) -> list[Finding]:
-    findings = []
-    for found in catalog.untrusted:
-        from conformance.inputs import display_path
+    from conformance.engine.findings import notice_finding
+    from conformance.inputs import display_path
+    from conformance.model import Origin
 
+    findings = []
+    message = "Python policy not run: it comes from the scanned tree; pass --trust-local-policies to run it"
+    for found in catalog.untrusted:
         display = display_path(str(found.path), os.getcwd())
-        message = "Python policy not run: it comes from the scanned tree; pass --trust-local-policies to run it"
-        findings.append(
-            Finding(
-                UNTRUSTED_POLICY,
-                "warning",
-                message,
-                Location(display),
-                fingerprint=make_fingerprint(UNTRUSTED_POLICY, display, None, ""),
-            )
-        )
+        origin = Origin(display, display)
+        findings.append(notice_finding(UNTRUSTED_POLICY, "warning", message, Location(display), "", origin))
     return findings
 
 
 def file_selector(policies: Sequence[Policy]) -> Callable[[str], bool] | None:
     """What a directory walk takes beside YAML and JSON: files some file policy selects (Dockerfiles)."""
-    from conformance.catalog.policy import DOCKERFILE, YAML_FILE
+    from conformance.targets.adapters import adapter_for
 
-    file_policies = [p for p in policies if p.target in (DOCKERFILE, YAML_FILE)]
+    file_policies = [p for p in policies if adapter_for(p.target).needs_files]
     if not file_policies:
         return None
     return lambda relative: any(p.applies_to_file(relative) for p in file_policies)
@@ -141,9 +124,9 @@ def repositories_of(
     repository checks its manifests, not whether ``k8s/`` has a README. A directory outside any work tree
     counts only with ``plain_directories`` (``--target repository``).
     """
-    from conformance.catalog.policy import REPOSITORY
+    from conformance.targets.adapters import REPOSITORY_FORMAT, adapter_for
 
-    if not any(p.target == REPOSITORY for p in policies):
+    if not any(adapter_for(p.target).reads == REPOSITORY_FORMAT for p in policies):
         return []
     from conformance.inputs import display_path
     from conformance.targets.repo import is_repository_root, open_repository
@@ -306,10 +289,10 @@ class PreparedScan:
 
 def prepare_scan(request: ScanRequest, record_evaluations: bool = False) -> PreparedScan:
     """Resolve config, policies, input files, repositories and context for a scan."""
-    from conformance.catalog.policy import KUBERNETES, REPOSITORY
     from conformance.engine import ScanOptions, error_finding
     from conformance.inputs import Excludes, collect
     from conformance.model import READ_ERROR, Gate
+    from conformance.targets.adapters import REPOSITORY_FORMAT, adapter_for
 
     paths = list(request.paths) or ["."]
     config = resolve_config(FsPath(request.config_path) if request.config_path else None, paths)
@@ -332,8 +315,9 @@ def prepare_scan(request: ScanRequest, record_evaluations: bool = False) -> Prep
     include = file_selector(policies)
     files: list[InputFile] = []
     problems: list[InputProblem] = []
-    if not all(p.target == REPOSITORY for p in policies):  # repository policies alone read no file here
-        manifests = any(p.target == KUBERNETES for p in policies)
+    adapters = [adapter_for(p.target) for p in policies]
+    if not all(a.reads == REPOSITORY_FORMAT for a in adapters):  # repository policies alone read no file here
+        manifests = any(a.walks_manifests for a in adapters)
         files, problems = collect(file_args, excludes, include=include, manifests=manifests)
     context_dirs = list(request.context)
     changes = None
@@ -503,7 +487,10 @@ def execute_scan(prepared: PreparedScan, stdin: bytes | None = None) -> ScanResu
     from conformance.ownership import OwnerIndex
 
     scan_dirs = [path for path in prepared.paths if os.path.isdir(path)]
-    return replace(result, gate=prepared.gate, owners=OwnerIndex(scan_dirs))
+    owner_of = OwnerIndex(scan_dirs)
+    files = {finding.location.file for finding in (*result.findings, *result.errors)}
+    owners = {file: found for file in sorted(files) if (found := owner_of(file))}
+    return replace(result, gate=prepared.gate, owners=owners)
 
 
 def run_scan(**values: Any) -> int:
