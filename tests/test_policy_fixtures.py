@@ -11,9 +11,9 @@ import pytest
 
 from conformance.catalog.discovery import build_catalog
 from conformance.catalog.select import BUILTIN_PROFILES, configure
-from conformance.commands.scan import file_selector, repositories_of
 from conformance.engine import ScanOptions, scan
 from conformance.inputs import Excludes, InputFile, collect
+from conformance.planning.files import file_selector, repositories_of
 from conftest import FIXTURES
 
 POLICY_FIXTURES = FIXTURES / "policies"
