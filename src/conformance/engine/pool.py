@@ -3,8 +3,9 @@
 Each worker gets the scanner as an argument of its process (inherited through fork, never pickled and never
 kept in a module-level variable) and its own pipe. The parent hands out chunks of files, at most
 :data:`IN_FLIGHT` per worker, and yields the outcomes in chunk order. A worker that dies (killed, or a policy
-calling ``os._exit``) is noticed through its sentinel: the files of the chunks it held become internal-error
-findings, a new worker takes its place, and the scan goes on.
+calling ``os._exit``) is noticed through its sentinel: the files of the chunk it was scanning become
+internal-error findings, the chunks it had not started go to the other workers, a new worker takes its place,
+and the scan goes on.
 """
 
 from __future__ import annotations
@@ -89,7 +90,10 @@ def _drain(worker: _Worker, done: dict[int, FileOutcome]) -> None:
 
 def _lost(files: Sequence[InputFile], exitcode: int | None) -> FileOutcome:
     how = f"was killed by signal {-exitcode}" if exitcode is not None and exitcode < 0 else f"exited ({exitcode})"
-    message = f"internal error: the worker process scanning this file {how}; the file was not checked"
+    message = (
+        f"internal error: the worker process scanning this file (or another of its batch of {len(files)}) {how}: "
+        "its findings are not known"
+    )
     return FileOutcome(
         files=len(files), errors=[error_finding(INTERNAL_ERROR, message, Location(f.display)) for f in files]
     )
@@ -141,8 +145,10 @@ class WorkerPool:
                     _drain(worker, done)
                 if died:
                     worker.process.join()
-                    for index in worker.held:
-                        done[index] = _lost(chunks[index], worker.process.exitcode)
+                    if worker.held:  # the first was being scanned; the others wait for another worker
+                        lost = worker.held.popleft()
+                        done[lost] = _lost(chunks[lost], worker.process.exitcode)
+                        waiting.extendleft(reversed(worker.held))
                     worker.connection.close()
                     self._workers[position] = self._start()
 
