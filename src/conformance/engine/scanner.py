@@ -20,6 +20,7 @@ from conformance.engine.findings import (
     notice_finding,
     origin_of,
     policy_misbehaved,
+    project_of,
     violation_finding,
     well_formed,
 )
@@ -132,13 +133,14 @@ class FileScanner:
         if isinstance(raw, Finding):
             outcome.errors.append(raw)
             return outcome
-        return self.scan_bytes(raw, item.display, outcome, item.glob_path)
+        return self.scan_bytes(raw, item.display, outcome, item.glob_path, project_of(item.path))
 
     def scan_bytes(
-        self, raw: bytes, display: str, outcome: FileOutcome | None = None, relative: str = ""
+        self, raw: bytes, display: str, outcome: FileOutcome | None = None, relative: str = "", project: str = ""
     ) -> FileOutcome:
         """Scan a file's bytes in the format its policies read it in (YAML unless a policy of another format
-        selects the file), and run every adapter of that format over its documents."""
+        selects the file), and run every adapter of that format over its documents; ``project`` is the scope
+        its objects join in cross-resource policies (see :func:`conformance.engine.findings.project_of`)."""
         outcome = outcome or FileOutcome(files=1)
         self.guard.new_file()
         relative = relative or display
@@ -163,7 +165,7 @@ class FileScanner:
             outcome.documents += 1
             for adapter in adapters:
                 for subject in adapter.subjects(document, origin, relative):
-                    self._check(adapter, subject, relative, markers, outcome)
+                    self._check(adapter, subject, relative, markers, outcome, project)
         return outcome
 
     def scan_repository(self, repository: Repository) -> FileOutcome:
@@ -172,7 +174,7 @@ class FileScanner:
         origin = origin_of(repository.display)
         for adapter in self._adapters[REPOSITORY_FORMAT]:
             for subject in adapter.subjects(repository, origin, ""):
-                self._check(adapter, subject, "", NO_MARKERS, outcome)
+                self._check(adapter, subject, "", NO_MARKERS, outcome, "")
         return outcome
 
     def scan_context(self, files: Sequence[InputFile]) -> FileOutcome:
@@ -191,13 +193,14 @@ class FileScanner:
                 if text is None:
                     continue
                 origin = origin_of(item.display)
+                project = project_of(item.path)
                 for document in read_format(YAML_FORMAT, text, item.display).documents:
                     for adapter in adapters:
                         for subject in adapter.subjects(document, origin, item.glob_path):
                             if subject.problems:
                                 continue
                             for policy in self.scope_checks[adapter.name]:
-                                self._record_facts(policy, adapter, subject, NO_ANNOTATIONS, outcome, False)
+                                self._record_facts(policy, adapter, subject, NO_ANNOTATIONS, outcome, project, False)
             except Exception:  # context is best effort: a file that cannot be read adds nothing
                 continue
         outcome.errors = []  # faults on files outside the scan are not this scan's errors
@@ -234,7 +237,13 @@ class FileScanner:
     # -- one subject ---------------------------------------------------------------------------------------
 
     def _check(
-        self, adapter: TargetAdapter, subject: Subject, relative: str, markers: Any, outcome: FileOutcome
+        self,
+        adapter: TargetAdapter,
+        subject: Subject,
+        relative: str,
+        markers: Any,
+        outcome: FileOutcome,
+        project: str,
     ) -> None:
         if subject.problems:
             for path, message in subject.problems:
@@ -256,7 +265,7 @@ class FileScanner:
         if subject.resource is not None and self.scope_checks[adapter.name]:
             recorded = False
             for policy in self.scope_checks[adapter.name]:
-                recorded = self._record_facts(policy, adapter, subject, annotations, outcome) or recorded
+                recorded = self._record_facts(policy, adapter, subject, annotations, outcome, project) or recorded
             if recorded and markers is not NO_MARKERS:
                 outcome.markers[subject.origin.display] = markers
 
@@ -303,6 +312,7 @@ class FileScanner:
         subject: Subject,
         annotations: Any,
         outcome: FileOutcome,
+        project: str,
         is_subject: bool = True,
     ) -> bool:
         """Record what a cross-resource policy extracts from a subject; True when it is one of its subjects
@@ -329,7 +339,13 @@ class FileScanner:
         assert subject.resource is not None
         document = subject.origin.document if subject.origin.document is not None else 0
         entry = ScopeEntry(
-            subject.resource, subject.origin.display, document, facts, locations, annotations if locations else None
+            subject.resource,
+            subject.origin.display,
+            document,
+            facts,
+            locations,
+            annotations if locations else None,
+            project,
         )
         outcome.scope.setdefault(policy.id, []).append(entry)
         return bool(locations)
