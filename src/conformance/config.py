@@ -37,6 +37,10 @@ class Config:
     inline_suppressions: bool = True
     """False: inline comments and annotations suppress nothing; only waivers (and a baseline) do."""
     waivers: tuple[Waiver, ...] = ()
+    helm_values: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Values files per chart directory (absolute), each file relative to its chart."""
+    require_rendering: bool = False
+    """Charts and templates that cannot be rendered fail the run (errors) instead of being noted."""
 
     @property
     def root(self) -> FsPath | None:
@@ -167,6 +171,11 @@ def parse_config(data: Any, source: FsPath, node: Any = None) -> Config:
         policy_timeout=float(data.get("policy-timeout", DEFAULT_POLICY_TIMEOUT)),
         inline_suppressions=data.get("inline-suppressions", True),
         waivers=_waivers(data.get("waivers", ()), source, node),
+        helm_values={
+            str((base / chart).resolve()): tuple(files)
+            for chart, files in data.get("helm", {}).get("values", {}).items()
+        },
+        require_rendering=bool(data.get("helm", {}).get("require-rendering", False)),
     )
 
 

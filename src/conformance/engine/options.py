@@ -23,6 +23,9 @@ class ScanOptions:
     for the rest of the scan after :data:`conformance.engine.guard.TIMEOUTS_BEFORE_DISABLED` interruptions."""
     suppressor: Suppressor | None = None
     """Inline comments, annotations, waivers and the baseline (None: nothing is suppressed)."""
+    require_rendering: bool = False
+    """Templates that could not be rendered (Helm charts without Helm, files with placeholders) are errors that
+    fail the run, not notes."""
     complete: bool = True
     """The scan covers whole trees (not a list of files or ``--changed-since``): only then can a waiver be
     called stale and every unmatched baseline entry fixed."""

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from conformance.catalog.policy import CheckContext, Policy, ScopeEntry
 from conformance.engine.findings import (
+    STDIN_DISPLAY,
     Place,
     error_finding,
     notice_finding,
@@ -34,9 +35,11 @@ from conformance.model import (
     INVALID_OBJECT,
     INVALID_SUPPRESSION,
     PARSE_ERROR,
+    TEMPLATE_NOT_RENDERED,
     Evaluation,
     Finding,
     Location,
+    Origin,
     Path,
 )
 from conformance.suppressor import NO_ANNOTATIONS, NO_MARKERS, Hits
@@ -49,8 +52,10 @@ from conformance.targets.adapters import (
     TargetAdapter,
     read_format,
 )
+from conformance.targets.helm import looks_templated
 
 if TYPE_CHECKING:
+    from conformance.targets.helm import Rendered
     from conformance.targets.repo import Repository
 
 MAX_REMEMBERED_SELECTIONS = 4096
@@ -154,7 +159,11 @@ class FileScanner:
         adapters = [a for a in self._adapters[reads] if not a.needs_files or self._file_selected(a, relative)]
         markers = self._read_markers(text, display, self._adapters[reads][0].syntax, outcome)
         parsed = read_format(reads, text, display)
-        for issue in parsed.problems:
+        problems = parsed.problems
+        if reads == YAML_FORMAT and any(p.fatal for p in problems) and looks_templated(text):
+            outcome.findings.append(self._unrendered_template(problems, display, origin, markers, outcome))
+            problems = tuple(p for p in problems if not p.fatal)
+        for issue in problems:
             location = Location(display, issue.line, issue.column)
             if issue.fatal:
                 outcome.errors.append(error_finding(PARSE_ERROR, issue.message, location, origin=origin))
@@ -166,6 +175,61 @@ class FileScanner:
             for adapter in adapters:
                 for subject in adapter.subjects(document, origin, relative):
                     self._check(adapter, subject, relative, markers, outcome, project)
+        return outcome
+
+    def _unrendered_template(
+        self, problems: Sequence[Any], display: str, origin: Origin, markers: Any, outcome: FileOutcome
+    ) -> Finding:
+        """A file that is not YAML because it holds template placeholders: a template, not a broken manifest."""
+        first = next(p for p in problems if p.fatal)
+        message = (
+            f"not checked: a template with placeholders that is not valid YAML until rendered ({first.message} "
+            "at this line); scan its rendered output instead (render it and pipe it to `conformance scan -`)"
+        )
+        severity = "error" if self.options.require_rendering else "note"
+        location = Location(display, first.line, first.column)
+        finding = notice_finding(TEMPLATE_NOT_RENDERED, severity, message, location, "template", origin)
+        return self._suppressed(finding, outcome, markers)
+
+    def scan_stdin(self, raw: bytes) -> FileOutcome:
+        """Standard input: ``helm template`` output (documents named by ``# Source:`` comments) is checked as a
+        rendered chart; anything else as a file named ``<stdin>``."""
+        from conformance.targets import helm
+
+        text = decode(raw)[0]
+        if text is not None and helm.is_rendered(text):
+            outcome = self.scan_rendered(helm.Rendered(text, STDIN_DISPLAY, None, ""), "")
+            outcome.files = 1
+            return outcome
+        return self.scan_bytes(raw, STDIN_DISPLAY)
+
+    def scan_rendered(self, rendered: Rendered, project: str) -> FileOutcome:
+        """The objects of a rendered chart, reported at their templates (inline markers are the templates')."""
+        from conformance.targets.adapters.rendered import RenderedAdapter
+
+        outcome = FileOutcome()
+        self.guard.new_file()
+        adapter = RenderedAdapter(rendered)
+        origin = origin_of(rendered.display)
+        parsed = read_format(YAML_FORMAT, rendered.text, rendered.display)
+        for issue in parsed.problems:
+            location = Location(rendered.display, issue.line, issue.column)
+            message = f"rendered chart: {issue.message}"
+            if issue.fatal:
+                outcome.errors.append(error_finding(PARSE_ERROR, message, location, origin=origin))
+        markers_of: dict[str, Any] = {}
+        for document in parsed.documents:
+            outcome.documents += 1
+            for subject in adapter.subjects(document, origin, ""):
+                template = adapter.template_of(subject)
+                markers = NO_MARKERS
+                if template is not None and template.text is not None:
+                    if template.display not in markers_of:
+                        markers_of[template.display] = self._read_markers(
+                            template.text, template.display, "yaml", outcome
+                        )
+                    markers = markers_of[template.display]
+                self._check(adapter, subject, "", markers, outcome, project)
         return outcome
 
     def scan_repository(self, repository: Repository) -> FileOutcome:
@@ -338,9 +402,10 @@ class FileScanner:
                     locations[path] = location
         assert subject.resource is not None
         document = subject.origin.document if subject.origin.document is not None else 0
+        whole = locations.get(())
         entry = ScopeEntry(
             subject.resource,
-            subject.origin.display,
+            whole.file if whole is not None else subject.origin.display,
             document,
             facts,
             locations,
