@@ -3,17 +3,26 @@ written down: PEM files, JSON strings with ``\\n`` escapes, and string concatena
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import shutil
 import subprocess
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conftest import need
-from test_repo_checks import module_of
+from conftest import REPO, need
+
+
+def module_of(slug: str) -> Any:
+    path = REPO / "policies" / "repo" / f"{slug.replace('-', '_')}.py"
+    spec = importlib.util.spec_from_file_location(f"repo_pack_{path.stem}_generated", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
 
 ALGORITHMS: list[tuple[str, list[str], int]] = [
     # (label, openssl genpkey arguments, how many)
@@ -78,7 +87,7 @@ def test_every_generated_key_is_found_however_it_is_written(keys: list[tuple[str
     assert not missed, f"{len(missed)} of {3 * len(keys)} missed:\n" + "\n".join(missed[:3])
 
 
-def test_public_keys_are_not_private_keys(keys: list[tuple[str, str]], tmp_path: Path) -> None:
+def test_public_keys_are_not_private_keys(keys: list[tuple[str, str]]) -> None:
     module: Any = module_of("no-private-keys")
     for what, pem in keys[:10]:
         public = _openssl("pkey", "-pubout", data=pem.encode())
