@@ -10,8 +10,8 @@ lines do not count: blank lines; headings (Markdown `#` headings and `===`/`---`
 over- and underlines, AsciiDoc `=` titles, HTML `<h1>`-`<h6>`); lines of one repeated punctuation character
 (rules, fences); badge-only lines (Markdown images and linked images, inline and reference-style in any
 mix such as `[![codecov](badge.svg)][codecov]`, HTML `<img>`, `<a>`, `<p>`, `<picture>` tags,
-reStructuredText `.. image::` directives and their `:target:` options, `|substitution|` references); link reference definitions; HTML comments; and field or attribute lines (`:toc:`). When the
-README has no heading at all, its first line of text counts as the title. With several READMEs, one with
+reStructuredText `.. image::` directives and their `:target:` options, `|substitution|` references); link
+reference definitions; HTML comments; and field or attribute lines (`:toc:`). When the README has no heading at all, its first line of text counts as the title. With several READMEs, one with
 text is enough.
 
 A missing README is reported at the repository root; a README with nothing but a title at its first line
