@@ -11,8 +11,8 @@ over- and underlines, AsciiDoc `=` titles, HTML `<h1>`-`<h6>`); lines of one rep
 (rules, fences); badge-only lines (Markdown images and linked images, inline and reference-style in any
 mix such as `[![codecov](badge.svg)][codecov]`, HTML `<img>`, `<a>`, `<p>`, `<picture>` tags,
 reStructuredText `.. image::` directives and their `:target:` options, `|substitution|` references); link
-reference definitions; HTML comments; and field or attribute lines (`:toc:`). When the README has no heading at all, its first line of text counts as the title. With several READMEs, one with
-text is enough.
+reference definitions; HTML comments; and field or attribute lines (`:toc:`). When the README has no heading
+at all, its first line of text counts as the title. With several READMEs, one with text is enough.
 
 A missing README is reported at the repository root; a README with nothing but a title at its first line
 (the README first in the order above, when there are several).
