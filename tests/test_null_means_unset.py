@@ -191,6 +191,10 @@ def test_api_view_drops_null_keys_and_keeps_string_maps() -> None:
         ("spec", "securityContext"),
         ("spec", "containers", 1, "resources", "limits", "memory"),
     }
+    assert list(view["metadata"]) == ["name", "labels"]  # order kept
+    unchanged = {"apiVersion": "v1", "kind": "Pod", "spec": {"containers": [{"name": "a"}]}}
+    assert api_view(unchanged)["spec"] is unchanged["spec"]  # nothing null: nothing copied
+    assert api_view(unchanged).nulls == frozenset()
     config_map = api_view({"apiVersion": "v1", "kind": "ConfigMap", "data": {"key": None}})
     assert config_map["data"] == {"key": ""}
 

@@ -383,8 +383,10 @@ def _is_kubernetes_root(node: yaml.Node) -> bool:
 
 
 def _go_string(loader: yaml.BaseLoader, node: yaml.ScalarNode) -> Any:
-    value = loader.construct_scalar(node)
-    if node.style or not value or value[0] not in goyaml.HINTS:
+    value = node.value
+    if type(value) is not str:  # ``!!str`` on a collection: PyYAML's error
+        return loader.construct_scalar(node)
+    if node.style or not value or value[0] not in _GO_HINTS:
         return value
     return goyaml.plain_scalar(value)
 
@@ -395,6 +397,7 @@ def _go_number(loader: yaml.BaseLoader, node: yaml.ScalarNode) -> Any:
     return goyaml.plain_scalar(node.value)
 
 
+_GO_HINTS = goyaml.HINTS
 _GO_CONSTRUCTORS: dict[Any, Any] = {
     **_Loader11.yaml_constructors,
     "tag:yaml.org,2002:str": _go_string,

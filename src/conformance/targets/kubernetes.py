@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 from conformance.model import Path, ResourceId
@@ -158,24 +159,38 @@ def api_view(data: Mapping[str, Any]) -> ApiObject:
 
 
 def _without_nulls(value: Any, string_maps: frozenset[str], path: Path, nulls: list[Path]) -> Any:
+    """The value without null mapping values; unchanged mappings and lists are returned as they are."""
     if isinstance(value, list):
-        return [
-            _without_nulls(item, STRING_MAP_FIELDS, (*path, i), nulls) if isinstance(item, (dict, list)) else item
-            for i, item in enumerate(value)
-        ]
-    out: dict[Any, Any] = {}
-    for key, item in value.items():
+        copied: list[Any] | None = None
+        for i, item in enumerate(value):
+            if isinstance(item, (dict, list)):
+                new = _without_nulls(item, STRING_MAP_FIELDS, (*path, i), nulls)
+                if new is not item:
+                    copied = copied if copied is not None else list(value)
+                    copied[i] = new
+        return value if copied is None else copied
+    out: dict[Any, Any] | None = None
+    for index, (key, item) in enumerate(value.items()):
         if item is None:
             nulls.append((*path, key))
-            continue
-        if isinstance(item, (dict, list)):
-            if key in string_maps and isinstance(item, dict):
-                item = {k: "" if v is None else v for k, v in item.items()}
-            else:
-                inner = _METADATA_STRING_MAPS if key == "metadata" else STRING_MAP_FIELDS
-                item = _without_nulls(item, inner, (*path, key), nulls)
-        out[key] = item
-    return out
+            new = _DROPPED
+        elif isinstance(item, dict) and key in string_maps:
+            new = {k: "" if v is None else v for k, v in item.items()} if None in item.values() else item
+        elif isinstance(item, (dict, list)):
+            inner = _METADATA_STRING_MAPS if key == "metadata" else STRING_MAP_FIELDS
+            new = _without_nulls(item, inner, (*path, key), nulls)
+        else:
+            new = item
+        if out is None:
+            if new is item:
+                continue
+            out = dict(islice(value.items(), index))  # the entries before this one, unchanged
+        if new is not _DROPPED:
+            out[key] = new
+    return value if out is None else out
+
+
+_DROPPED = object()
 
 
 def toward_written_null(resource: Resource, path: Path, message: str) -> Path:
