@@ -7,7 +7,8 @@ import pytest
 
 from conformance import yamlio
 from conformance.model import INVALID_OBJECT
-from conformance.targets.kubernetes import api_view, containers, make_resource, resources_of
+from conformance.targets.apiview import api_view
+from conformance.targets.kubernetes import containers, make_resource, resources_of
 from k8s_scan import scan_text
 
 RESTRICTED = (
