@@ -166,3 +166,24 @@ def test_go_yaml_spellings_pass(text: str, policy_id: str) -> None:
 def test_a_plain_equals_sign_is_a_string_not_a_parse_error() -> None:
     found = scan_text(_workload("      args: [=]\n"))
     assert not [f for f in found if f[0] == PARSE_ERROR]
+
+
+def test_keys_of_an_object_are_json_strings_and_still_located() -> None:
+    text = "apiVersion: v1\nkind: ConfigMap\ndata:\n  8080: a\n  y: b\n  off: c\n  1.5: d\n  0o17: e\n  '9': f\n"
+    document = yamlio.load(text).documents[0]
+    assert document.data["data"] == {"8080": "a", "true": "b", "false": "c", "1.5": "d", "15": "e", "9": "f"}
+    lines = {key: yamlio.locate(document.node, ("data", key)).line for key in document.data["data"]}
+    assert lines == {"8080": 4, "true": 5, "false": 6, "1.5": 7, "15": 8, "9": 9}
+
+
+def test_keys_of_other_yaml_keep_their_yaml_1_1_types() -> None:
+    assert yamlio.load("on: {push: }\n8: x\n").documents[0].data == {True: {"push": None}, 8: "x"}
+
+
+@pytest.mark.parametrize(
+    ("key", "text"),
+    [(True, "true"), (False, "false"), (8080, "8080"), (-3, "-3"), (1.5, "1.5"), (0.1, "0.1"), (1e-7, "1e-07"),
+     (math.inf, ".inf"), (-math.inf, "-.inf"), ("s", "s"), (None, None)],
+)  # fmt: skip
+def test_json_key(key: Any, text: str | None) -> None:
+    assert goyaml.json_key(key) == text

@@ -11,13 +11,16 @@ object. Where the result differs from PyYAML's YAML 1.1 reading:
 - anything go-yaml's float pattern accepts is a number (``1e3``, ``+.5``, ``08``, ``0999``);
 - a float without a fractional part is an integer, because Go's JSON encoder writes ``80.0`` as ``80``, which
   an ``int32`` field accepts (``runAsUser: 0.0`` is root);
-- ``=`` (YAML 1.1's "value" type, which PyYAML's safe loader cannot build) is a string.
+- ``=`` (YAML 1.1's "value" type, which PyYAML's safe loader cannot build) is a string;
+- a mapping key that is not a string becomes one, as JSON needs (:func:`json_key`): ``8080:`` is ``"8080"``,
+  ``y:`` and ``on:`` are ``"true"``.
 """
 
 from __future__ import annotations
 
 import math
 import re
+import struct
 from typing import Any
 
 HINTS = frozenset("+-0123456789yYnNtTfFoO~.")
@@ -100,3 +103,31 @@ def json_number(number: float) -> int | float:
     if math.isfinite(number) and number.is_integer() and abs(number) < _JSON_INTEGER_LIMIT:
         return int(number)
     return number
+
+
+def json_key(key: Any) -> Any:
+    """A mapping key as sigs.k8s.io/yaml writes it into JSON: booleans and numbers become strings (a null key
+    makes Kubernetes refuse the document; it stays None)."""
+    if isinstance(key, str) or key is None:
+        return key
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    if isinstance(key, int):
+        return str(key)
+    if isinstance(key, float):
+        return _float32_text(key)
+    return key
+
+
+def _float32_text(number: float) -> str:
+    """Go's ``strconv.FormatFloat(f, 'g', -1, 32)``: the shortest text that reads back as the same float32."""
+    if math.isnan(number):
+        return ".nan"
+    if math.isinf(number):
+        return ".inf" if number > 0 else "-.inf"
+    target = struct.unpack("f", struct.pack("f", number))[0]
+    for precision in range(1, 10):
+        text = f"{target:.{precision}g}"
+        if struct.unpack("f", struct.pack("f", float(text)))[0] == target:
+            return text
+    return f"{target:.9g}"

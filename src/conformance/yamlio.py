@@ -397,9 +397,20 @@ def _go_number(loader: yaml.BaseLoader, node: yaml.ScalarNode) -> Any:
     return goyaml.plain_scalar(node.value)
 
 
+def _go_map(loader: yaml.BaseLoader, node: yaml.MappingNode) -> Iterator[dict[Any, Any]]:
+    data: dict[Any, Any] = {}
+    yield data
+    value = loader.construct_mapping(node)
+    if all(type(key) is str for key in value):
+        data.update(value)
+    else:  # JSON keys are strings: ``8080:`` is "8080", ``on:`` is "true"
+        data.update((goyaml.json_key(key), item) for key, item in value.items())
+
+
 _GO_HINTS = goyaml.HINTS
 _GO_CONSTRUCTORS: dict[Any, Any] = {
     **_Loader11.yaml_constructors,
+    "tag:yaml.org,2002:map": _go_map,
     "tag:yaml.org,2002:str": _go_string,
     "tag:yaml.org,2002:int": _go_number,
     "tag:yaml.org,2002:float": _go_number,
@@ -451,7 +462,10 @@ def _key_matches(key_node: yaml.Node, key: Any) -> bool:
     if not isinstance(key_node, yaml.ScalarNode):
         return False
     if isinstance(key, str):
-        return bool(key_node.value == key)
+        if key_node.value == key:
+            return True
+        # a Kubernetes object's key as JSON has it: ``on:`` is "true", ``0x1F:`` is "31" (see goyaml.json_key)
+        return not key_node.style and bool(goyaml.json_key(goyaml.plain_scalar(key_node.value)) == key)
     if isinstance(key, bool):
         words = ("yes", "true", "on") if key else ("no", "false", "off")
         return key_node.tag == "tag:yaml.org,2002:bool" and key_node.value.lower() in words
