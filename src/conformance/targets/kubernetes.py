@@ -127,6 +127,15 @@ def resources_of(data: Any, file: str, document_index: int) -> Iterator[tuple[Pa
     yield (), api_view(data)
 
 
+def at_null_key(resource: Resource, path: Path, *keys: Any) -> Path:
+    """Where to report that ``keys`` are missing under ``path``: at the first of them written with a null value
+    (``memory:`` left empty), so the finding gets that key's line; else at ``path`` itself."""
+    for key in keys:
+        if (*path, key) in resource.nulls:
+            return (*path, key)
+    return path
+
+
 def toward_written_null(resource: Resource, path: Path, message: str) -> Path:
     """The path of a "required property" violation, extended by the missing key when that key is written
     with a null value, so the finding points at the null key's line rather than at its parent."""
