@@ -24,6 +24,10 @@ from conformance.model import INVALID_OBJECT
 from conftest import FIXTURES
 from k8s_scan import k8s_policies
 
+LINE_CHECKED = {  # policy -> the field it requires of each regular container (for the line of a null key)
+    "k8s/memory-limits": ("resources", "limits", "memory"),
+    "k8s/resource-requests": ("resources", "requests", "cpu"),
+}
 CONTAINER_ONLY = {  # policy -> the container field it requires (none of them is inherited from the pod)
     "k8s/drop-all-capabilities": ("securityContext", "capabilities", "drop"),
     "k8s/no-privilege-escalation": ("securityContext", "allowPrivilegeEscalation"),
@@ -39,7 +43,13 @@ POLICIES = (
     "k8s/no-host-ipc",
     "k8s/no-host-ports",
     "k8s/no-unconfined-seccomp",
+    "k8s/memory-limits",
+    "k8s/resource-requests",
+    "k8s/liveness-probe",
+    "k8s/readiness-probe",
+    "k8s/no-host-path-volumes",
 )
+LONG_RUNNING = ("Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController")
 INHERITED = ("runAsUser", "runAsGroup", "runAsNonRoot", "seccompProfile", "seLinuxOptions", "appArmorProfile")
 CONTAINER_TYPES = ("containers", "initContainers", "ephemeralContainers")
 POD_SPEC = {
@@ -172,6 +182,8 @@ class Oracle:
         self.annotations = _get(doc, (*template, "metadata", "annotations")) or {}
         self.pod_context = self.spec.get("securityContext", {})
         self.containers = [c for t in CONTAINER_TYPES for c in self.spec.get(t, [])]
+        self.regular = self.spec.get("containers", [])
+        self.long_running = doc["kind"] in LONG_RUNNING
 
     def invalid(self) -> bool:
         contexts = [self.pod_context, *(c.get("securityContext", {}) for c in self.containers)]
@@ -218,9 +230,29 @@ class Oracle:
             fails.add("k8s/no-unconfined-seccomp")
         if any(v == "unconfined" for k, v in self.annotations.items() if "seccomp.security.alpha" in k):
             fails.add("k8s/no-unconfined-seccomp")
+        fails |= self.failing_regular_containers()
+        if any("hostPath" in volume for volume in self.spec.get("volumes", [])):
+            fails.add("k8s/no-host-path-volumes")
         for field, policy_id in (("hostNetwork", "network"), ("hostPID", "pid"), ("hostIPC", "ipc")):
             if self.spec.get(field) is True:
                 fails.add(f"k8s/no-host-{policy_id}")
+        return fails
+
+    def failing_regular_containers(self) -> set[str]:
+        """Policies of the regular containers only (with their default options): resources and probes."""
+        fails: set[str] = set()
+        pod_resources = self.spec.get("resources", {})
+        pod_declared = {*pod_resources.get("requests", {}), *pod_resources.get("limits", {})}
+        for container in self.regular:
+            resources = container.get("resources", {})
+            if "memory" not in resources.get("limits", {}) and "memory" not in pod_resources.get("limits", {}):
+                fails.add("k8s/memory-limits")
+            declared = {*resources.get("requests", {}), *resources.get("limits", {}), *pod_declared}
+            if not {"cpu", "memory"} <= declared:
+                fails.add("k8s/resource-requests")
+            for probe in ("liveness", "readiness"):
+                if self.long_running and not isinstance(container.get(f"{probe}Probe"), dict):
+                    fails.add(f"k8s/{probe}-probe")
         return fails
 
 
@@ -318,7 +350,8 @@ def variants(doc: dict[str, Any]) -> Iterator[Variant]:
             value = _get(doc, (*base, field))
             if isinstance(value, bool):
                 spellings = TRUE_SPELLINGS if value else FALSE_SPELLINGS
-                for spelling in spellings:
+                first = next(counter)  # two of the spellings, rotating over the variants
+                for spelling in (spellings[first % 5], spellings[(first + 2) % 5]):
                     yield mutated(
                         f"{field}: {spelling}",
                         lambda d, b=base, f=field, s=spelling, v=value: _set(d, (*b, f), Raw(s, v)),
@@ -330,11 +363,29 @@ def variants(doc: dict[str, Any]) -> Iterator[Variant]:
         for field in INT_FIELDS:
             value = _get(doc, (*base, field))
             if isinstance(value, int) and not isinstance(value, bool):
-                for text in (f"0o{value:o}", f"0x{value:X}", f"{value}.0", f"+{value}"):
+                forms = (f"0o{value:o}", f"0x{value:X}", f"{value}.0", f"+{value}", f"0O{value:o}", f"{value}e0")
+                first = next(counter)
+                for text in (forms[first % 6], forms[(first + 3) % 6]):
                     yield mutated(
                         f"{field}: {text}", lambda d, b=base, f=field, t=text, v=value: _set(d, (*b, f), Raw(t, v))
                     )
         yield mutated(f"root as 0o0 {base}", lambda d, b=base: _set(d, (*b, "runAsUser"), Raw("0o0", 0)))
+    for container in _container_paths(doc):
+        for sub in (
+            ("resources",),
+            ("resources", "limits"),
+            ("resources", "requests"),
+            ("livenessProbe",),
+            ("readinessProbe",),
+            ("resources", "limits", "memory"),
+            ("resources", "requests", "cpu"),
+        ):
+            if sub[:-1] == () or isinstance(_get(doc, (*container, *sub[:-1])), dict):
+                yield nulled((*container, *sub))
+    for i, volume in enumerate(_get(doc, (*spec_path, "volumes")) or []):
+        if isinstance(volume, dict) and "hostPath" in volume:
+            yield nulled((*spec_path, "volumes", i, "hostPath"))
+    yield nulled((*spec_path, "resources"))
     for container in _container_paths(doc):
         context = (*container, "securityContext")
         if isinstance(_get(doc, context), dict):
@@ -428,21 +479,24 @@ def test_variants_agree_with_the_api_semantics(chunk: int) -> None:
         if invalid or failing != expected:
             disagreements.append(f"{name}: {variant.name}: expected {sorted(expected)}, got {sorted(failing)}\n{text}")
             continue
-        disagreements.extend(_line_problems(name, variant, decoded, where, lines))
+        disagreements.extend(_line_problems(name, variant, expected, where, lines))
     assert not disagreements, "\n".join(disagreements[:5]) + f"\n({len(disagreements)} disagreements)"
 
 
 def _line_problems(
-    name: str, variant: Variant, decoded: Mapping[str, Any], where: Mapping[tuple[Any, ...], int], lines: set
+    name: str, variant: Variant, expected: set[str], where: Mapping[tuple[Any, ...], int], lines: set
 ) -> Iterator[str]:
-    """A container-only policy whose required field lies under a key set to null reports at that key's line."""
+    """A failing policy whose required field lies under a key set to null reports at that key's line."""
     path = variant.null_path
     for container in _container_paths(variant.doc):
         if path[: len(container)] != container:
             continue
         inside = path[len(container) :]
-        for policy_id, field in CONTAINER_ONLY.items():
-            if field[: len(inside)] == inside and (policy_id, where[path]) not in lines:
+        checked = {**CONTAINER_ONLY, **(LINE_CHECKED if container[-2] == "containers" else {})}
+        for policy_id, field in checked.items():
+            if policy_id not in expected or field[: len(inside)] != inside:
+                continue
+            if (policy_id, where[path]) not in lines:
                 yield f"{name}: {variant.name}: {policy_id} not at the null key's line {where[path]}: {lines}"
 
 

@@ -256,8 +256,18 @@ def _build_containers(resource: Resource) -> Iterator[Container]:
             )
 
 
-def _expect(problems: list[tuple[Path, str]], data: Any, path: Path, kind: type | tuple[type, ...], what: str) -> Any:
+def _expect(
+    problems: list[tuple[Path, str]],
+    data: Any,
+    path: Path,
+    kind: type | tuple[type, ...],
+    what: str,
+    base: Path = (),
+) -> Any:
+    """The value at ``path`` inside ``data`` (which sits at ``base`` in the object), or None when it is absent
+    or of the wrong shape (then recorded as a problem)."""
     value = get_path(data, path)
+    path = (*base, *path) if base else path
     if value is not None and (not isinstance(value, kind) or (isinstance(value, bool) and bool not in _kinds(kind))):
         dotted = ".".join(str(p) for p in path)
         problems.append((path, f"{dotted} must be {what}, not {type(value).__name__}"))
@@ -342,8 +352,10 @@ def shape_problems(data: Mapping[str, Any]) -> list[tuple[Path, str]]:
         items = _expect(problems, data, (*spec_path, container_type), list, "a list")
         for i, _ in enumerate(items or ()):
             base = (*spec_path, container_type, i)
-            if _expect_item(problems, data, base) is None:
+            container = _expect_item(problems, data, base)
+            if container is None:
                 continue
             for sub_path, kind, what in _CONTAINER_SHAPE:
-                _expect(problems, data, (*base, *sub_path), kind, what)
+                if sub_path[0] in container:
+                    _expect(problems, container, sub_path, kind, what, base)
     return problems
