@@ -22,7 +22,7 @@ from typing import Any
 
 from conformance.catalog.policy import CheckContext
 from conformance.model import Violation
-from conformance.targets.kubernetes import POD_BEARING_KINDS, Resource, containers, pod_spec
+from conformance.targets.kubernetes import POD_BEARING_KINDS, Resource, at_null_key, containers, pod_spec
 
 ID = "k8s/memory-limits"
 TITLE = "Containers should have a memory limit"
@@ -70,5 +70,5 @@ def check(resource: Resource, ctx: CheckContext) -> Iterator[Violation]:
             continue
         yield Violation(
             f"{container.label} has no memory limit",
-            container.source_path(("resources", "limits")),
+            at_null_key(resource, container.source_path(("resources", "limits")), "memory"),
         )

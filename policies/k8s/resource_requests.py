@@ -23,7 +23,7 @@ from typing import Any
 
 from conformance.catalog.policy import CheckContext
 from conformance.model import Violation
-from conformance.targets.kubernetes import POD_BEARING_KINDS, Resource, containers, pod_spec
+from conformance.targets.kubernetes import POD_BEARING_KINDS, Resource, at_null_key, containers, pod_spec
 
 ID = "k8s/resource-requests"
 TITLE = "Containers should request CPU and memory"
@@ -82,5 +82,5 @@ def check(resource: Resource, ctx: CheckContext) -> Iterator[Violation]:
         what = " and ".join(missing) + (" requests" if len(missing) > 1 else " request")
         yield Violation(
             f"{container.label} has no {what}",
-            container.source_path(("resources", "requests")),
+            at_null_key(resource, container.source_path(("resources", "requests")), *missing),
         )

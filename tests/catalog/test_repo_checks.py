@@ -313,6 +313,12 @@ def module_of(slug: str) -> Any:
         ("# T\n```sh\n# a shell comment\n```\n", True),  # a code block is content
         ("Title\n=====\n\nSection\n~~~~~~~\n", False),
         ("# T\n[![a][b]][c]\n\n[b]: https://x\n[c]: https://y\n", False),
+        (
+            "# T\n[![codecov](https://codecov.io/x.svg)][codecov] [![ci][ci-badge]](https://ci)\n\n[codecov]: https://c\n",
+            False,
+        ),
+        ("# T\n[![a](https://x.svg)] [![b](https://y.svg)]\n", False),
+        ("# T\n[![a](https://x.svg)][a] Fast, small, tested.\n", True),
         ('<p align="center"><img src="logo.png"></p>\n<h1>Tool</h1>\n', False),
         ("# T\n:warning: Deprecated, use the new tool.\n", True),
         ("= Title\n:toc: left\n", False),

@@ -144,6 +144,22 @@ def _pattern_violations(
         yield Violation(message, (path, line, column), key=f"{shown}#{seen[shown]}")
 
 
+_UNEXPECTED = re.compile(r"properties are not allowed \((.*) (?:was|were) unexpected\)\Z", re.DOTALL)
+
+
+def _unexpected_key(message: str, instance: Any) -> tuple[Any, ...]:
+    """For an ``additionalProperties: false`` error, the first unexpected key as written, so the violation
+    points at that key rather than at the mapping holding it; else ``()``."""
+    match = _UNEXPECTED.search(message)
+    if match is None or not isinstance(instance, Mapping):
+        return ()
+    named = match.group(1)
+    for key in instance:
+        if repr(key) in named:
+            return (key,)
+    return ()
+
+
 def _schema_violations(
     check: RepoCheck, repository: Repository, path: str, fields: dict[str, Any]
 ) -> Iterator[Violation]:
@@ -161,7 +177,7 @@ def _schema_violations(
         return
     for document in loaded.documents:
         for error in check.validator(document.data):
-            span = yamlio.locate(document.node, tuple(error.path))
+            span = yamlio.locate(document.node, (*error.path, *_unexpected_key(error.message, error.instance)))
             where = ".".join(str(step) for step in error.path)
             message = format_message(check.message, {**fields, "error": error.message, "path": where})
             location: Path = (path, span.line, span.column)

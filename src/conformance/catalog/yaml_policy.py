@@ -210,6 +210,8 @@ def definition_from_document(doc: Mapping[str, Any], policy_id: str, source: str
                 for error in errors:
                     sub_path = error.path
                     path = container.source_path(sub_path) if container else (*base, *sub_path)
+                    if resource.nulls:  # a required key written as null: point at that key
+                        path = k8s.toward_written_null(resource, path, error.message)
                     values = {
                         "kind": resource.kind,
                         "name": resource.name,
