@@ -21,9 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from conformance.catalog.policy import CheckContext
-from conformance.model import Violation
-from conformance.targets.kubernetes import POD_BEARING_KINDS, Resource, containers, pod_spec
+from conformance.api import POD_BEARING_KINDS, CheckContext, Resource, Violation, containers, pod_spec
 
 ID = "k8s/resource-requests"
 TITLE = "Containers should request CPU and memory"
