@@ -20,7 +20,8 @@ the built-in policies import nothing else::
 What ``check`` receives depends on ``TARGET``:
 
 - ``"kubernetes"`` (default): a :class:`Resource`; helpers :func:`pod_spec`, :func:`containers` (each a
-  :class:`Container` with its effective security context), :func:`pod_labels`, :func:`get_path`;
+  :class:`Container` with its effective security context), :func:`pod_labels`, :func:`get_path`, the
+  ``include-init-containers`` option (:func:`include_init_containers_option`, :func:`checked_container_types`);
   ``SCOPE = True`` makes a cross-resource policy, whose ``facts(resource)`` is recorded for every resource and
   whose ``check(subject: ScopeEntry, ctx)`` looks partners up through ``ctx.scope`` (a :class:`Scope`) with
   the label-selector helpers (:func:`label_selector_matches`, :func:`map_matches`, :func:`normalize_labels`)
@@ -69,6 +70,11 @@ if TYPE_CHECKING:
     from conformance.targets.dockerfile import Dockerfile, Instruction, Stage
     from conformance.targets.files import YamlDocument
     from conformance.targets.images import has_valid_digest, split_reference
+    from conformance.targets.init_containers import (
+        INCLUDE_INIT_CONTAINERS,
+        checked_container_types,
+        include_init_containers_option,
+    )
     from conformance.targets.kubernetes import (
         CONTAINER_TYPES,
         LONG_RUNNING_KINDS,
@@ -158,6 +164,12 @@ _export(
     "selector_problems",
     "selects_everything",
 )
+_export(
+    "conformance.targets.init_containers",
+    "INCLUDE_INIT_CONTAINERS",
+    "include_init_containers_option",
+    "checked_container_types",
+)
 _export("conformance.targets.autoscaling", "HPA", "as_integer", "hpa_facts", "autoscalers_of")
 # images and secrets
 _export("conformance.targets.images", "split_reference", "has_valid_digest")
@@ -205,6 +217,7 @@ __all__ = [
     "CONTAINER_TYPES",
     "DOCKERFILE",
     "HPA",
+    "INCLUDE_INIT_CONTAINERS",
     "KUBERNETES",
     "LONG_RUNNING_KINDS",
     "POD_BEARING_KINDS",
@@ -234,6 +247,7 @@ __all__ = [
     "YamlDocument",
     "as_integer",
     "autoscalers_of",
+    "checked_container_types",
     "codeowners_candidates",
     "compile_globs",
     "containers",
@@ -242,6 +256,7 @@ __all__ = [
     "get_path",
     "has_valid_digest",
     "hpa_facts",
+    "include_init_containers_option",
     "is_commit_sha",
     "is_secret_name",
     "is_workflow",
