@@ -61,6 +61,8 @@ def git_root(directory: str) -> str | None:
 
 
 _cached_git_root = lru_cache(maxsize=4096)(git_root)
+cached_git_root = _cached_git_root
+""":func:`git_root`, remembered per directory (the engine asks once per file)."""
 
 
 def repository_path(display: str) -> str:

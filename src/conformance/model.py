@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Protocol
 
@@ -67,6 +67,25 @@ class Location:
             "end_line": self.end_line,
             "end_column": self.end_column,
         }
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a finding's input came from, built once when the input is read and carried by every finding.
+
+    ``repository`` is the root of the repository holding the file (its git work tree, else the directory the
+    scan treats as its root); ``path`` is the file relative to it with forward slashes (what fingerprints,
+    waivers and ownership use); ``display`` is the path reports show; ``document`` the 0-based document index
+    inside a multi-document file (None for files that are not YAML streams and for the repository itself).
+    """
+
+    path: str
+    display: str = ""
+    repository: str = ""
+    document: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"repository": self.repository, "path": self.path, "document": self.document}
 
 
 @dataclass(frozen=True)
@@ -135,6 +154,11 @@ class Finding:
     """True for scan errors (unreadable input, crashing policy): they make the run exit 2."""
     suppression: Suppression | None = None
     """Set when a suppression, waiver or baseline covers the finding: it is reported, but never fails the run."""
+    origin: Origin | None = field(default=None, compare=False)
+    """The input the finding is about (see :class:`Origin`); None only for findings built outside a scan."""
+    raw_path: Path = field(default=(), compare=False)
+    """The violation's path from the document root (mapping keys and sequence indices), as the target holds
+    it: what autofix edits and the suppressor reads containers from. ``path`` is its readable label."""
 
     @property
     def status(self) -> str:
@@ -298,11 +322,11 @@ class ScanResult:
     """Which findings fail the run (default: those at or above ``fail_on``)."""
     fixed: tuple[Mapping[str, Any], ...] = ()
     """Baseline entries no finding matched any more: fixed debt, to prune from the baseline."""
-    owners: Callable[[str], tuple[str, ...]] | None = field(default=None, repr=False, compare=False)
-    """The owners of a reported file (from CODEOWNERS), when known."""
+    owners: Mapping[str, tuple[str, ...]] = field(default_factory=dict, repr=False, compare=False)
+    """The owners (from CODEOWNERS) of each reported file that has any, by the path reports show."""
 
     def owners_of(self, file: str) -> tuple[str, ...]:
-        return self.owners(file) if self.owners is not None else ()
+        return self.owners.get(file, ())
 
     def counts(self) -> Mapping[str, int]:
         """Active findings (neither suppressed nor baselined) per severity."""

@@ -108,6 +108,10 @@ class FindingStore:
         """Findings per (policy id, severity, status)."""
         return dict(self._tally)
 
+    def __reduce__(self) -> tuple[object, ...]:
+        """Pickled as the plain findings it holds, so a result can be stored or sent to another process."""
+        return (store_of, (list(self),))
+
     def close(self) -> None:
         if self._spill is not None:
             self._spill.close()

@@ -19,7 +19,7 @@ from conformance.model import (
     STALE_WAIVER,
     Finding,
     Location,
-    make_fingerprint,
+    Origin,
 )
 
 if TYPE_CHECKING:  # conformance.suppress is imported only when something may be suppressed
@@ -95,13 +95,16 @@ class Suppressor:
         markers: InlineMarkers | None = NO_MARKERS,
         annotations: AnnotationMarkers | None = NO_ANNOTATIONS,
         key: str = "",
+        container: str | None = None,
     ) -> Finding:
-        """The finding with the suppression that covers it, if any (scan errors are never suppressed)."""
+        """The finding with the suppression that covers it, if any (scan errors are never suppressed).
+
+        ``container`` is the container the finding is about, as its target adapter tells it from the
+        violation's path and key (annotations and waivers may name containers)."""
         if finding.is_error or not (markers or annotations or self.waivers or self.baseline is not None):
             return finding
-        from conformance.suppress import container_of, find_waiver, relative_to
+        from conformance.suppress import find_waiver, relative_to
 
-        container = container_of(finding.path, key) if (annotations or self.waivers) else None
         # Waivers and baseline entries that match are recorded even when a more local suppression wins, so
         # they are neither called stale nor pruned as fixed while the finding still exists.
         waiver = None
@@ -178,28 +181,18 @@ def _has_our_annotations(data: Mapping[str, Any]) -> bool:
 
 
 def _invalid(message: str, location: Location) -> Finding:
-    fingerprint = make_fingerprint(INVALID_SUPPRESSION, location.file, None, f"{location.line}:{message}")
-    return Finding(INVALID_SUPPRESSION, "error", message, location, None, "", fingerprint, is_error=True)
+    """An invalid inline marker: an error, fingerprinted by its message (never by its line)."""
+    from conformance.engine.findings import error_finding
 
-
-def annotation_problem_findings(
-    markers: AnnotationMarkers, locate: Any, resource: Any, display: str
-) -> list[Finding]:
-    """Error findings for malformed ignore annotations; ``locate(path)`` gives the annotation's position."""
-    findings = []
-    for problem in markers.problems:
-        location = locate(tuple(problem.path))
-        message = f"annotation {problem.key}: {problem.message}"
-        fingerprint = make_fingerprint(INVALID_SUPPRESSION, display, resource, problem.key)
-        findings.append(
-            Finding(INVALID_SUPPRESSION, "error", message, location, resource, "", fingerprint, is_error=True)
-        )
-    return findings
+    return error_finding(INVALID_SUPPRESSION, message, location)
 
 
 def _waiver_finding(policy_id: str, message: str, location: Location, waiver: Waiver) -> Finding:
-    fingerprint = make_fingerprint(policy_id, location.file, None, waiver.key + waiver.policy)
-    return Finding(policy_id, "warning", message, location, None, waiver.key, fingerprint)
+    """An expired or stale waiver, at its line in the configuration (named as reports name it)."""
+    from conformance.engine.findings import notice_finding
+
+    origin = Origin(location.file, location.file)
+    return notice_finding(policy_id, "warning", message, location, waiver.key + waiver.policy, origin, waiver.key)
 
 
 def fixed_entries(

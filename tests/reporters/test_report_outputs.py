@@ -12,8 +12,8 @@ from click.testing import CliRunner
 
 from conformance import cli as cli_module
 from conformance.cli import cli
-from conformance.commands.scan import link_base, source_root
 from conformance.model import Location
+from conformance.output import link_base, source_root
 from conformance.reporters import FORMATS, STDIN_FILE, Span, get_reporter, report_path, resolve_format, span
 from conftest import FIXTURES
 

@@ -12,6 +12,8 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, Protocol
 
 from conformance.model import Location, Path, PolicyInfo, ResourceId, Violation
+from conformance.targets.adapters import ADAPTERS
+from conformance.targets.adapters import TARGETS as ADAPTER_TARGETS
 from conformance.targets.kubernetes import Resource
 
 if TYPE_CHECKING:
@@ -22,35 +24,10 @@ KUBERNETES = "kubernetes"
 YAML_FILE = "yaml"
 DOCKERFILE = "dockerfile"
 REPOSITORY = "repository"
-TARGETS = (KUBERNETES, YAML_FILE, DOCKERFILE, REPOSITORY)
-"""What a policy checks: each Kubernetes object; each document of YAML files its ``FILES`` globs select;
-each Dockerfile; or the scanned repository as a whole."""
-DEFAULT_FILES = {
-    DOCKERFILE: (
-        "Dockerfile",
-        "Dockerfile.*",
-        "*.dockerfile",
-        "Containerfile",
-        "Containerfile.*",
-        # not Dockerfiles: BuildKit's per-Dockerfile ignore files, templates, docs, editor leftovers
-        "!*.dockerignore",
-        "!*.containerignore",
-        "!*.md",
-        "!*.txt",
-        "!*.j2",
-        "!*.jinja",
-        "!*.jinja2",
-        "!*.tmpl",
-        "!*.tpl",
-        "!*.template",
-        "!*.erb",
-        "!*.in",
-        "!*.orig",
-        "!*.bak",
-        "!*.swp",
-        "!*~",
-    ),
-}
+TARGETS = ADAPTER_TARGETS
+"""What a policy checks (one adapter each, see :mod:`conformance.targets.adapters`): each Kubernetes object;
+each document of YAML files its ``FILES`` globs select; each Dockerfile; or the scanned repository."""
+DEFAULT_FILES = {adapter.name: adapter.default_files for adapter in ADAPTERS if adapter.default_files}
 """Default ``FILES`` globs of file targets (gitignore-style, relative to the repository root)."""
 
 
@@ -68,6 +45,9 @@ class ScopeEntry:
     ``()`` for the resource itself. Other entries carry none: they are only looked up, never reported."""
     annotations: Any = field(default=None, repr=False)
     """For a subject: its ignore annotations (:class:`conformance.suppress.AnnotationMarkers`), if any."""
+    project: str = field(default="", compare=False)
+    """The project the resource belongs to (a git work tree, a rendered chart, else the scanned directory):
+    cross-resource policies only ever join entries of one project."""
 
     @property
     def kind(self) -> str:

@@ -11,9 +11,10 @@ from pathlib import Path as FsPath
 from types import ModuleType
 from typing import Any
 
-from conformance.catalog.policy import DEFAULT_FILES, KUBERNETES, REPOSITORY, TARGETS, Policy, PolicyDefinition
+from conformance.catalog.policy import DEFAULT_FILES, KUBERNETES, TARGETS, Policy, PolicyDefinition
 from conformance.errors import PolicyDefinitionError
 from conformance.model import SEVERITIES, PolicyInfo
+from conformance.targets.adapters import ADAPTERS, adapter_for
 
 POLICY_ID = re.compile(r"^[a-z0-9][a-z0-9-]*/[a-z0-9][a-z0-9-]*$")
 
@@ -70,11 +71,13 @@ def definition_from_module(module: ModuleType, source: str) -> PolicyDefinition:
     files = getattr(module, "FILES", DEFAULT_FILES.get(target, ()))
     if not (isinstance(files, (list, tuple)) and all(isinstance(f, str) and f for f in files)):
         raise PolicyDefinitionError(f"{source}: field FILES: must be a sequence of glob patterns")
-    if target not in (KUBERNETES, REPOSITORY) and not files:
+    adapter = adapter_for(target)
+    if adapter.needs_files and not files:
         raise PolicyDefinitionError(f"{source}: field FILES: a {target} policy names the files it checks")
     scope = bool(getattr(module, "SCOPE", False))
-    if scope and target != KUBERNETES:
-        raise PolicyDefinitionError(f"{source}: field SCOPE: only kubernetes policies can be cross-resource")
+    if scope and not adapter.cross_resource:
+        supported = ", ".join(a.name for a in ADAPTERS if a.cross_resource)
+        raise PolicyDefinitionError(f"{source}: field SCOPE: only {supported} policies can be cross-resource")
     facts = getattr(module, "facts", None)
     if scope and not callable(facts):
         raise PolicyDefinitionError(f"{source}: field facts: a SCOPE policy needs a facts(resource) function")

@@ -8,8 +8,8 @@ from dataclasses import replace
 from pathlib import Path as FsPath
 from typing import Any
 
-from conformance.commands.scan import ScanRequest, execute_scan, prepare_scan
 from conformance.errors import EXIT_ERROR
+from conformance.planning.plan import ScanRequest, execute_scan, prepare_scan
 
 DEFAULT_BASELINE = ".conformance-baseline.json"
 

@@ -31,11 +31,12 @@ from typing import Any
 from conformance.catalog.policy import Policy, PolicyDefinition
 from conformance.catalog.select import configure
 
-# The engine's entry points, imported in this one place (repoint here when they move).
-from conformance.commands.scan import file_selector, repositories_of
+# The engine's entry points: ScanOptions and scan (conformance.engine), file_selector and repositories_of
+# (conformance.planning.files), used by _file_fixture and _repository_fixture only.
 from conformance.engine import ScanOptions, scan
 from conformance.inputs import Excludes, InputFile, collect
 from conformance.model import ScanResult
+from conformance.planning.files import file_selector, repositories_of
 
 EXPECT = re.compile(r"#\s*expect:\s*(.+?)\s*$")
 OPTIONS = re.compile(r"^#\s*options:\s*(\{.*\})\s*$")

@@ -232,7 +232,7 @@ def test_entry_point_policy_pack_is_discovered(tmp_path: Path) -> None:
 
 
 def test_scope_policies_give_the_same_findings_from_the_database(tmp_path: Path, monkeypatch) -> None:
-    from conformance import engine
+    from conformance.engine import run
     from conformance.scope import ScopeStore
 
     files = [write(tmp_path, f"d{i}.yaml", DEPLOYMENT.format(name=f"app{i}", replicas=2)) for i in range(6)]
@@ -240,7 +240,7 @@ def test_scope_policies_give_the_same_findings_from_the_database(tmp_path: Path,
     files += [write(tmp_path, f"s{i}.yaml", service.format(i=i)) for i in range(0, 6, 2)]
     chosen = policies(tmp_path, "pairs.py")
     in_memory = list(scan(files, chosen, ScanOptions(jobs=1)).findings)
-    monkeypatch.setattr(engine, "ScopeStore", lambda: ScopeStore(spill_after=0))
+    monkeypatch.setattr(run, "ScopeStore", lambda: ScopeStore(spill_after=0))
     from_database = list(scan(files, chosen, ScanOptions(jobs=1)).findings)
     assert in_memory == from_database
     assert [f.location.file for f in in_memory] == ["d1.yaml", "d3.yaml", "d5.yaml"]

@@ -1,0 +1,237 @@
+"""The plan of a scan: from a request and the configuration to everything the engine needs (policies,
+files, repositories, context, suppressions, the gate), then the engine run itself."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path as FsPath
+from typing import TYPE_CHECKING
+
+from conformance.catalog.discovery import Catalog
+from conformance.catalog.policy import Policy
+from conformance.config import Config, resolve_config
+from conformance.errors import ConfigError
+from conformance.model import Finding, Location, ScanResult
+from conformance.planning.files import file_selector, repositories_of
+from conformance.planning.policies import load_policies, possible_targets, untrusted_findings
+
+if TYPE_CHECKING:
+    from conformance.engine import ScanOptions
+    from conformance.inputs import InputFile, InputProblem
+    from conformance.model import Gate
+    from conformance.suppressor import Suppressor
+    from conformance.targets.repo import Repository
+
+
+@dataclass(frozen=True)
+class ScanRequest:
+    """What a scan was asked to do: the command line's values (None: take the config's or the default)."""
+
+    paths: tuple[str, ...] = ()
+    output_format: str = "text"
+    output: str | None = None
+    fail_on: str | None = None
+    profiles: tuple[str, ...] = ()
+    enable: tuple[str, ...] = ()
+    disable: tuple[str, ...] = ()
+    config_path: str | None = None
+    policy_dirs: tuple[str, ...] = ()
+    trust_local_policies: bool = False
+    jobs: int = 0
+    color: bool | None = None
+    reports: tuple[tuple[str, str], ...] = ()
+    sarif_category: str = "conformance"
+    soft_fail: bool = False
+    hard_fail_on: tuple[str, ...] = ()
+    soft_fail_on: tuple[str, ...] = ()
+    changed_since: str | None = None
+    context: tuple[str, ...] = ()
+    baseline: str | None = None
+    new_only: bool = False
+    inline_suppressions: bool | None = None
+    policy_timeout: float | None = None
+    targets: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PreparedScan:
+    """Everything the engine needs, resolved from a request and the configuration."""
+
+    config: Config
+    catalog: Catalog
+    policies: tuple[Policy, ...]
+    files: list[InputFile]
+    input_errors: list[Finding]
+    repositories: list[Repository]
+    context_files: list[InputFile]
+    options: ScanOptions
+    gate: Gate
+    paths: tuple[str, ...] = ()
+
+
+def prepare_scan(request: ScanRequest, record_evaluations: bool = False) -> PreparedScan:
+    """Resolve config, policies, input files, repositories and context for a scan."""
+    from conformance.engine import ScanOptions, error_finding
+    from conformance.inputs import Excludes, collect
+    from conformance.model import READ_ERROR, Gate
+    from conformance.targets.adapters import REPOSITORY_FORMAT, adapter_for
+
+    paths = list(request.paths) or ["."]
+    config = resolve_config(FsPath(request.config_path) if request.config_path else None, paths)
+    file_args = [p for p in paths if p != "-"]
+    roots = [FsPath(p).resolve() for p in file_args if os.path.isdir(p)]
+    catalog, policies = load_policies(
+        config,
+        policy_dirs=request.policy_dirs,
+        scan_roots=roots,
+        explicit_config=request.config_path is not None,
+        trust_local=request.trust_local_policies,
+        profiles=request.profiles,
+        enable=request.enable,
+        disable=request.disable,
+        targets=possible_targets(file_args, request.changed_since) if not request.targets else request.targets,
+    )
+    if request.targets:
+        policies = tuple(p for p in policies if p.target in request.targets)
+    excludes = Excludes(config.exclude, str(config.root or os.getcwd()))
+    include = file_selector(policies)
+    files: list[InputFile] = []
+    problems: list[InputProblem] = []
+    adapters = [adapter_for(p.target) for p in policies]
+    if not all(a.reads == REPOSITORY_FORMAT for a in adapters):  # repository policies alone read no file here
+        manifests = any(a.walks_manifests for a in adapters)
+        files, problems = collect(file_args, excludes, include=include, manifests=manifests)
+    context_dirs = list(request.context)
+    changes = None
+    if request.new_only and (request.changed_since is None or request.baseline is not None):
+        raise ConfigError("--new-only needs --changed-since REF, and replaces --baseline")
+    if request.changed_since is not None:
+        from conformance.gitdiff import changes_since
+
+        first = os.path.abspath(file_args[0]) if file_args else os.getcwd()
+        changes = changes_since(request.changed_since, first if os.path.isdir(first) else os.path.dirname(first))
+        changed = set(changes.files)
+        context_dirs.extend(p for p in file_args if os.path.isdir(p))
+        files = [item for item in files if os.path.normpath(os.path.abspath(item.path)) in changed]
+        problems = [p for p in problems if os.path.normpath(os.path.abspath(p.display)) in changed]
+    context_files: list[InputFile] = []
+    if context_dirs and any(p.scope for p in policies):
+        context_files, _ = collect(context_dirs, excludes)
+    input_errors = [error_finding(READ_ERROR, p.message, Location(p.display)) for p in problems]
+    options = ScanOptions(
+        fail_on=request.fail_on or config.fail_on,
+        max_file_size=config.max_file_size,
+        jobs=request.jobs,
+        record_evaluations=record_evaluations,
+        policy_timeout=request.policy_timeout if request.policy_timeout is not None else config.policy_timeout,
+        suppressor=_suppressor(request, config, catalog),
+        complete=_complete(request, file_args, config),
+    )
+    if changes is not None and request.new_only:
+        from conformance.planning.new_only import before_the_change
+
+        options = before_the_change(request.changed_since or "", changes, files, policies, options, context_files)
+    gate = Gate(
+        options.fail_on,
+        soft_fail=request.soft_fail,
+        hard_fail_on=request.hard_fail_on,
+        soft_fail_on=request.soft_fail_on,
+        known_ids=catalog.known_ids,
+    )
+    _check_selectors(catalog, gate)
+    return PreparedScan(
+        config,
+        catalog,
+        policies,
+        files,
+        input_errors,
+        # a diff-aware scan checks what changed; repository standards belong to full scans and the repo hook
+        []
+        if request.changed_since is not None
+        else repositories_of(
+            file_args, policies, os.getcwd(), plain_directories="repository" in request.targets, excludes=excludes
+        ),
+        context_files,
+        options,
+        gate,
+        tuple(file_args),
+    )
+
+
+def _suppressor(request: ScanRequest, config: Config, catalog: Catalog) -> Suppressor:
+    """The run's suppressions: inline comments and annotations (unless turned off), waivers, the baseline."""
+    from conformance.inputs import display_path
+    from conformance.model import RESERVED_IDS
+    from conformance.suppressor import Suppressor
+
+    known = catalog.known_ids | frozenset(RESERVED_IDS)
+    if config.waivers:
+        from conformance.suppress import check_waiver_ids
+
+        check_waiver_ids(config.waivers, known)
+    baseline = None
+    if request.baseline is not None:
+        from conformance.baseline import load_baseline
+
+        baseline = load_baseline(FsPath(request.baseline))
+    inline = config.inline_suppressions if request.inline_suppressions is None else request.inline_suppressions
+    if not config.inline_suppressions and request.inline_suppressions:
+        raise ConfigError(f"{config.source}: inline-suppressions is false: --inline-suppressions cannot override it")
+    base = os.getcwd()
+    return Suppressor(
+        known_ids=known,
+        inline=inline,
+        waivers=config.waivers,
+        config_root=str(config.root) if config.root else None,
+        config_display=display_path(str(config.source), base) if config.source else "",
+        baseline=baseline,
+        baseline_display=display_path(request.baseline, base) if request.baseline else "",
+    )
+
+
+def _complete(request: ScanRequest, file_args: Sequence[str], config: Config) -> bool:
+    """Whether the scan sees everything waivers and a baseline may speak of: whole directories, not a list of
+    files or ``--changed-since``, and (with a config) its directory or one above it."""
+    if request.changed_since is not None or not file_args or not all(os.path.isdir(p) for p in file_args):
+        return False
+    from conformance.inputs import git_root
+
+    top = config.root or git_root(os.getcwd()) or os.getcwd()  # without a config: the work tree, else here
+    root = os.path.realpath(top)
+    scanned = [os.path.realpath(p) for p in file_args]
+    return any(root == real or root.startswith(real.rstrip(os.sep) + os.sep) for real in scanned)
+
+
+def _check_selectors(catalog: Catalog, gate: Gate) -> None:
+    from conformance.catalog.select import matches
+
+    ids = sorted(catalog.known_ids)
+    for flag, selectors in (("--hard-fail-on", gate.hard_fail_on), ("--soft-fail-on", gate.soft_fail_on)):
+        for selector in selectors:
+            if not any(matches(pid, selector) for pid in ids):
+                raise ConfigError(f"{flag}: {selector!r} matches no known policy")
+
+
+def execute_scan(prepared: PreparedScan, stdin: bytes | None = None) -> ScanResult:
+    """Run the engine on a prepared scan."""
+    from conformance.engine import scan
+
+    result = scan(
+        prepared.files,
+        prepared.policies,
+        prepared.options,
+        stdin=stdin,
+        extra_errors=prepared.input_errors,
+        extra_findings=untrusted_findings(prepared.catalog),
+        repositories=prepared.repositories,
+        context_files=prepared.context_files,
+    )
+    from conformance.ownership import OwnerIndex
+
+    scan_dirs = [path for path in prepared.paths if os.path.isdir(path)]
+    owner_of = OwnerIndex(scan_dirs)
+    files = {finding.location.file for finding in (*result.findings, *result.errors)}
+    owners = {file: found for file in sorted(files) if (found := owner_of(file))}
+    return replace(result, gate=prepared.gate, owners=owners)

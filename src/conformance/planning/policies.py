@@ -1,0 +1,89 @@
+"""Which policies a run loads and trusts: policy directories, trust of Python from the scanned tree, the
+targets a run can meet (packs it cannot meet stay dormant), and the findings for policies left unrun."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path as FsPath
+
+from conformance.catalog.discovery import Catalog, build_catalog
+from conformance.catalog.policy import Policy
+from conformance.catalog.select import configure
+from conformance.config import Config
+from conformance.model import UNTRUSTED_POLICY, Finding, Location
+
+
+def _inside_any(path: FsPath, roots: Sequence[FsPath]) -> bool:
+    resolved = path.resolve()
+    return any(resolved == root or root in resolved.parents for root in roots)
+
+
+def policy_directories(
+    config: Config, cli_dirs: Sequence[str], scan_roots: Sequence[FsPath], explicit_config: bool
+) -> list[tuple[FsPath, bool]]:
+    """Policy directories with their trust: a directory inside a scanned tree, or named by a config file
+    found in the scanned tree, is not trusted to run Python."""
+    dirs = [(FsPath(d), not _inside_any(FsPath(d), scan_roots)) for d in cli_dirs]
+    for path in config.policy_paths:
+        dirs.append((path, explicit_config and not _inside_any(path, scan_roots)))
+    return dirs
+
+
+def load_policies(
+    config: Config,
+    *,
+    policy_dirs: Sequence[str] = (),
+    scan_roots: Sequence[FsPath] = (),
+    explicit_config: bool = False,
+    trust_local: bool = False,
+    profiles: Sequence[str] = (),
+    enable: Sequence[str] = (),
+    disable: Sequence[str] = (),
+    targets: Sequence[str] | None = None,
+) -> tuple[Catalog, tuple[Policy, ...]]:
+    """The catalog and the configured policies of a run (command-line selections win over the config)."""
+    catalog = build_catalog(
+        policy_directories(config, policy_dirs, scan_roots, explicit_config),
+        trust_local=trust_local,
+        targets=targets,
+    )
+    policies = configure(
+        catalog.definitions,
+        profiles=profiles or config.profiles,
+        enable=enable or config.enable,
+        disable=(*config.disable, *disable),
+        severity=config.severity,
+        options=config.options,
+        dormant=catalog.dormant_ids,
+    )
+    return catalog, policies
+
+
+def possible_targets(paths: Sequence[str], changed_since: str | None = None) -> list[str]:
+    """The targets a run over these paths can meet, as each target's adapter tells (Kubernetes always; a
+    repository and its Dockerfiles and workflows when a directory is scanned; Dockerfiles and workflows when
+    such files are named)."""
+    from conformance.targets.adapters import ADAPTERS
+
+    named = [(path, os.path.isdir(path)) for path in paths if path != "-"]
+    diff_aware = changed_since is not None
+    return sorted(
+        adapter.name
+        for adapter in ADAPTERS
+        if adapter.walks_manifests or any(adapter.meets(path, is_dir, diff_aware) for path, is_dir in named)
+    )
+
+
+def untrusted_findings(catalog: Catalog) -> list[Finding]:
+    from conformance.engine.findings import notice_finding
+    from conformance.inputs import display_path
+    from conformance.model import Origin
+
+    findings = []
+    message = "Python policy not run: it comes from the scanned tree; pass --trust-local-policies to run it"
+    for found in catalog.untrusted:
+        display = display_path(str(found.path), os.getcwd())
+        origin = Origin(display, display)
+        findings.append(notice_finding(UNTRUSTED_POLICY, "warning", message, Location(display), "", origin))
+    return findings
