@@ -32,9 +32,7 @@ import re
 import shlex
 from collections.abc import Iterator
 
-from conformance.catalog.policy import CheckContext
-from conformance.model import Violation
-from conformance.targets.dockerfile import Dockerfile, Instruction
+from conformance.api import CheckContext, Dockerfile, Instruction, Violation
 
 ID = "docker/apt-no-install-recommends"
 TITLE = "apt-get install should use --no-install-recommends"

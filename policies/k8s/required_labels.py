@@ -21,11 +21,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from conformance.catalog.policy import CheckContext
-from conformance.model import Path, Violation
-from conformance.targets.kubernetes import (
+from conformance.api import (
     POD_BEARING_KINDS,
+    CheckContext,
+    Path,
     Resource,
+    Violation,
     get_path,
     pod_template_metadata_path,
 )

@@ -33,10 +33,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from conformance.catalog.policy import CheckContext, ScopeEntry
-from conformance.model import Violation
-from conformance.targets.kubernetes import POD_SPEC_PATHS, Resource, get_path, pod_labels
-from conformance.targets.selectors import map_matches, normalize_labels
+from conformance.api import (
+    POD_SPEC_PATHS,
+    CheckContext,
+    Resource,
+    ScopeEntry,
+    Violation,
+    get_path,
+    map_matches,
+    normalize_labels,
+    pod_labels,
+)
 
 ID = "k8s/service-has-endpoints"
 TITLE = "Services should select the pods of a workload"

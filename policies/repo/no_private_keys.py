@@ -30,9 +30,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from conformance.catalog.policy import CheckContext
-from conformance.model import Violation
-from conformance.targets.repo import Repository, compile_globs
+from conformance.api import CheckContext, Repository, Violation, compile_globs
 
 ID = "repo/no-private-keys"
 TITLE = "The repository must not contain private keys or filled-in .env files"

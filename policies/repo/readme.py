@@ -23,9 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from conformance.catalog.policy import CheckContext
-from conformance.model import Violation
-from conformance.targets.repo import Repository
+from conformance.api import CheckContext, Repository, Violation
 
 ID = "repo/readme"
 TITLE = "The repository should have a README that says more than a title"

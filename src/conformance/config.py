@@ -80,25 +80,10 @@ def schema_error(schema: Mapping[str, Any], data: Any) -> tuple[tuple[Any, ...],
     A subschema's ``errorMessage`` replaces the library's message (``'2025-6-1' is not a date ...``). Valid data
     is recognised by jsonschema-rs; the pure-Python library (80 ms to import) is loaded only to explain an error.
     """
-    try:
-        import jsonschema_rs
+    from conformance.validation import compile_schema
 
-        if jsonschema_rs.validator_for(dict(schema)).is_valid(data):
-            return None
-    except ValueError:  # data jsonschema-rs cannot take (non-string keys): let the other library decide
-        pass
-    from jsonschema import Draft202012Validator
-
-    errors = sorted(
-        Draft202012Validator(schema).iter_errors(data),
-        key=lambda e: [(0, step, "") if isinstance(step, int) else (1, 0, str(step)) for step in e.path],
-    )
-    if not errors:
-        return None
-    error = errors[0]
-    custom = error.schema.get("errorMessage") if isinstance(error.schema, Mapping) else None
-    message = f"{error.instance!r} {custom}" if custom else error.message
-    return tuple(error.absolute_path), message
+    error = compile_schema(schema).first_error(data, custom_messages=True)
+    return None if error is None else (error.path, error.message)
 
 
 def _line_of(node: Any, path: Sequence[Any]) -> int | None:

@@ -454,3 +454,11 @@ def test_codeowners_findings_have_line_independent_keys(tmp_path: Path) -> None:
     assert [v.key for v in before] == [v.key for v in after]
     assert len({v.key for v in before}) == len(before) == 3
     assert [v.path[1] for v in after] == [3, 4, 6]
+
+
+def test_repo_checks_do_not_import_yaml_policies() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, conformance.catalog.repo_checks; assert 'conformance.catalog.yaml_policy' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True)
