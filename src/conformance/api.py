@@ -21,7 +21,8 @@ What ``check`` receives depends on ``TARGET``:
 
 - ``"kubernetes"`` (default): a :class:`Resource`; helpers :func:`pod_spec`, :func:`containers` (each a
   :class:`Container` with its effective security context), :func:`pod_labels`, :func:`get_path`,
-  :func:`at_null_key` (where to report a key written as null), the ``include-init-containers`` option (:func:`include_init_containers_option`, :func:`checked_container_types`);
+  :func:`at_null_key` (where to report a key written as null), the ``include-init-containers`` option
+  (:func:`include_init_containers_option`, :func:`checked_container_types`);
   ``SCOPE = True`` makes a cross-resource policy, whose ``facts(resource)`` is recorded for every resource and
   whose ``check(subject: ScopeEntry, ctx)`` looks partners up through ``ctx.scope`` (a :class:`Scope`) with
   the label-selector helpers (:func:`label_selector_matches`, :func:`map_matches`, :func:`normalize_labels`)
