@@ -16,6 +16,7 @@ from conformance.errors import ConfigError
 from conformance.model import Finding, Location, ScanResult
 from conformance.planning.charts import ChartPlan, plan_charts, split_charts
 from conformance.planning.files import file_selector, repositories_of
+from conformance.planning.kustomize import kustomizations_near, patch_files, without_patches
 from conformance.planning.policies import load_policies, possible_targets, untrusted_findings
 
 if TYPE_CHECKING:
@@ -128,6 +129,9 @@ def prepare_scan(request: ScanRequest, record_evaluations: bool = False) -> Prep
         context_files, _charts = split_charts(context_files, os.getcwd())
     require_rendering = request.require_rendering or config.require_rendering
     files, charts = split_charts(files, os.getcwd())
+    patches = patch_files(kustomizations_near(files))
+    files = without_patches(files, patches)
+    context_files = without_patches(context_files, patches)
     chart_plan = plan_charts(
         charts,
         request.helm,
