@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, Any
 from conformance.catalog.policy import Policy
 from conformance.engine.findings import origin_of
 from conformance.engine.options import ScanOptions
+from conformance.engine.outcome import FileOutcome
 from conformance.engine.pool import chunks_of, in_pool, jobs_for, read_context, scan_chunk
-from conformance.engine.scanner import FileOutcome, FileScanner
+from conformance.engine.scanner import FileScanner
 from conformance.engine.scope_run import run_scope_policies
 from conformance.inputs import InputFile
 from conformance.model import Evaluation, Finding, PolicyInfo, ScanResult, ScanStats
