@@ -56,6 +56,7 @@ from conformance.targets.helm import looks_templated
 
 if TYPE_CHECKING:
     from conformance.targets.helm import Rendered
+    from conformance.targets.kustomize import Built
     from conformance.targets.repo import Repository
 
 MAX_REMEMBERED_SELECTIONS = 4096
@@ -170,18 +171,19 @@ class FileScanner:
             return outcome
         return self.scan_bytes(raw, STDIN_DISPLAY)
 
-    def scan_rendered(self, rendered: Rendered, project: str) -> FileOutcome:
-        """The objects of a rendered chart, reported at their templates (inline markers are the templates')."""
-        from conformance.targets.adapters.rendered import RenderedAdapter
+    def scan_rendered(self, rendered: Rendered | Built, project: str, tree: str = "") -> FileOutcome:
+        """The objects of a rendered chart or a Kustomize build, reported in the files they came from (whose
+        inline markers apply); ``tree`` bounds where those files are read."""
+        from conformance.targets.adapters.rendered import adapter_for_rendered
 
         outcome = FileOutcome()
         self.guard.new_file()
-        adapter = RenderedAdapter(rendered)
+        adapter = adapter_for_rendered(rendered, tree)
         origin = origin_of(rendered.display)
         parsed = read_format(YAML_FORMAT, rendered.text, rendered.display)
         for issue in parsed.problems:
             location = Location(rendered.display, issue.line, issue.column)
-            message = f"rendered chart: {issue.message}"
+            message = f"rendered output: {issue.message}"
             if issue.fatal:
                 outcome.errors.append(error_finding(PARSE_ERROR, message, location, origin=origin))
         markers_of: dict[str, Any] = {}
