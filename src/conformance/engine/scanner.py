@@ -49,11 +49,11 @@ from conformance.targets.adapters import (
     REPOSITORY_FORMAT,
     YAML_FORMAT,
     Subject,
-    TargetAdapter,
     read_format,
 )
 
 if TYPE_CHECKING:
+    from conformance.targets.adapters import TargetAdapter
     from conformance.targets.helm import Rendered
     from conformance.targets.kustomize import Built
     from conformance.targets.repo import Repository
