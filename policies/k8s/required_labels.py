@@ -24,7 +24,6 @@ from typing import Any
 from conformance.catalog.policy import CheckContext
 from conformance.model import Path, Violation
 from conformance.targets.kubernetes import (
-    POD_BEARING_KINDS,
     Resource,
     get_path,
     pod_template_metadata_path,
@@ -47,7 +46,7 @@ spec:
       labels:
         app.kubernetes.io/name: api
 """
-KINDS = POD_BEARING_KINDS
+KINDS = ("pod-bearing",)
 OPTIONS = {
     "labels": {
         "default": ["app.kubernetes.io/name"],
@@ -70,7 +69,7 @@ def check(resource: Resource, ctx: CheckContext) -> Iterator[Violation]:
     for label, path in _missing(resource.data, ("metadata",), required):
         yield Violation(f"the object is missing the label '{label}'", path)
     template = pod_template_metadata_path(resource)
-    if resource.kind == "Pod" or template is None:
+    if resource.kind_key == "Pod" or template is None:
         return
     for label, path in _missing(resource.data, template, required):
         yield Violation(f"the pod template is missing the label '{label}'", path)

@@ -23,7 +23,7 @@ from typing import Any
 
 from conformance.catalog.policy import CheckContext
 from conformance.model import Violation
-from conformance.targets.kubernetes import POD_BEARING_KINDS, Resource, containers, pod_spec
+from conformance.targets.kubernetes import Resource, containers, pod_spec
 
 ID = "k8s/resource-requests"
 TITLE = "Containers should request CPU and memory"
@@ -45,7 +45,7 @@ containers:
       limits:
         memory: 512Mi
 """
-KINDS = POD_BEARING_KINDS
+KINDS = ("pod-bearing",)
 OPTIONS = {
     "include-init-containers": {
         "default": False,

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from conformance.suppressor import Suppressor
@@ -23,6 +24,8 @@ class ScanOptions:
     for the rest of the scan after :data:`conformance.engine.guard.TIMEOUTS_BEFORE_DISABLED` interruptions."""
     suppressor: Suppressor | None = None
     """Inline comments, annotations, waivers and the baseline (None: nothing is suppressed)."""
+    workloads: tuple[Mapping[str, Any], ...] = ()
+    """The configuration's ``workloads``: custom kinds whose pods are checked, beside the shipped table."""
     complete: bool = True
     """The scan covers whole trees (not a list of files or ``--changed-since``): only then can a waiver be
     called stale and every unmatched baseline entry fixed."""

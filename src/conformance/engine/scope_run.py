@@ -45,7 +45,7 @@ def run_scope_policies(
         ctx = CheckContext(policy.options, scope)
         timeouts = 0
         for subject in scope.entries:
-            if not subject.locations or not policy.applies_to(subject.kind) or timeouts >= TIMEOUTS_BEFORE_DISABLED:
+            if not subject.locations or not policy.applies_to(subject.kind_key) or timeouts >= TIMEOUTS_BEFORE_DISABLED:
                 continue  # entries without positions come from context files: looked up, never reported
             violations, problem = call_under_budget(watchdog, lambda: list(policy.check(subject, ctx)))  # noqa: B023
             if isinstance(problem, PolicyTimeout):
