@@ -333,6 +333,16 @@ def shape_problems(data: Mapping[str, Any], workload: kinds.Workload | None = No
     return problems
 
 
+def checked_shape(data: Mapping[str, Any], workload: kinds.Workload) -> tuple[kinds.Workload, list[tuple[Path, str]]]:
+    """The workload to check an object as, and the problems that make it invalid. A custom resource whose pod
+    template does not have a pod template's shape is its controller's business (its schema may differ from
+    the version the table knows): it is checked as a custom resource without pods, never called invalid."""
+    problems = shape_problems(data, workload)
+    if problems and "/" in workload.key:
+        return kinds.NOT_A_WORKLOAD, shape_problems(data, kinds.NOT_A_WORKLOAD)
+    return workload, problems
+
+
 def _pod_shape_problems(problems: list[tuple[Path, str]], data: Mapping[str, Any], spec_path: Path) -> None:
     for depth in range(1, len(spec_path) + 1):
         if _expect(problems, data, spec_path[:depth], Mapping, "a mapping") is None:

@@ -50,8 +50,7 @@ class KubernetesAdapter:
         document_origin = replace(origin, document=document.index)
         table = self.table or kinds.shipped()
         for base_path, data in k8s.resources_of(document.data, display, document.index):
-            workload = table.lookup(data["apiVersion"], data["kind"])
-            shape = k8s.shape_problems(data, workload)
+            workload, shape = k8s.checked_shape(data, table.lookup(data["apiVersion"], data["kind"]))
             if shape:
                 from conformance.engine.findings import loose_id
 
