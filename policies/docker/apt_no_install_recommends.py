@@ -8,12 +8,14 @@ scanners report on, without anything in the Dockerfile asking for them.
 Every `RUN` is checked: its shell command (also inside `sh -c "..."` / `bash -c`), its JSON (exec) form,
 and the bodies of its heredocs (`RUN <<EOF`), each split into simple commands at `&&`, `||`, `;`, `|`,
 `&`, parentheses and line breaks. A command whose program is `apt-get` or `apt` (also after variable
-assignments such as `DEBIAN_FRONTEND=noninteractive`, or after `sudo`, `env`, `xargs`, `if`, `!`) and whose
+assignments such as `DEBIAN_FRONTEND=noninteractive`, or after `sudo`, `env`, `xargs`, `if`, `!`, with the
+wrapper's own options and their values, as in `xargs -a packages.txt apt-get install`) and whose
 sub-command is `install` fails unless it has `--no-install-recommends` or
 `-o APT::Install-Recommends=false` (or `=0`). Options before the sub-command are understood
 (`apt-get -y -o Dpkg::Options::=--force-confold install ...`). Other sub-commands (`update`, `remove`,
-`purge`, `build-dep`) and other tools (`apt-cache`, `dpkg`) are not checked; comment lines in heredoc
-bodies are ignored.
+`purge`, `build-dep`) and other tools (`apt-cache`, `dpkg`) are not checked. Shell comments are ignored, whole
+lines and the end of a line after a word-starting `#` alike: `apt-get install -y jq  # --no-install-recommends`
+fails, the flag is only in the comment.
 
 Exempt: installs in or after a step of the same stage (or of the stages it builds on) that writes the
 APT setting `APT::Install-Recommends "0";` (or `"false"`), such as
@@ -30,9 +32,7 @@ import re
 import shlex
 from collections.abc import Iterator
 
-from conformance.catalog.policy import CheckContext
-from conformance.model import Violation
-from conformance.targets.dockerfile import Dockerfile, Instruction
+from conformance.api import CheckContext, Dockerfile, Instruction, Violation
 
 ID = "docker/apt-no-install-recommends"
 TITLE = "apt-get install should use --no-install-recommends"
@@ -52,7 +52,19 @@ RUN apt-get update \\
 
 APT_PROGRAMS = frozenset({"apt-get", "apt"})
 SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh", "ksh", "busybox"})
-WRAPPERS = frozenset({"sudo", "env", "nice", "nohup", "time", "command", "exec", "xargs", "stdbuf", "ionice"})
+WRAPPER_VALUES: dict[str, frozenset[str]] = {
+    "xargs": frozenset({"-a", "--arg-file", "-d", "--delimiter", "-E", "-I", "-L", "-n", "--max-args", "-P",
+                        "--max-procs", "-s", "--max-chars"}),
+    "sudo": frozenset({"-u", "--user", "-g", "--group", "-h", "--host", "-p", "--prompt", "-C", "--close-from",
+                       "-D", "--chdir", "-r", "--role", "-t", "--type", "-U", "--other-user"}),
+    "env": frozenset({"-u", "--unset", "-C", "--chdir"}),
+    "nice": frozenset({"-n", "--adjustment"}),
+    "ionice": frozenset({"-c", "--class", "-n", "--classdata", "-p", "--pid"}),
+    "time": frozenset({"-f", "--format", "-o", "--output"}),
+    "stdbuf": frozenset({"-i", "-o", "-e", "--input", "--output", "--error"}),
+}  # fmt: skip
+"""Options of each wrapper whose value is the next word (``xargs -a FILE apt-get install``)."""
+WRAPPERS = frozenset({"nohup", "command", "exec", *WRAPPER_VALUES})
 """Programs that run the command after their own options."""
 KEYWORDS = frozenset({"if", "then", "else", "elif", "do", "while", "until", "!", "{", "}", "time"})
 """Shell words that may come before a command."""
@@ -82,7 +94,7 @@ SUBSTITUTION = re.compile(r"\$\([^()]*\)|`[^`]*`")
 
 def tokens(script: str) -> list[str]:
     """Shell words and operators of a script; line breaks become ``;`` and command substitutions one word."""
-    lines = [line for line in script.replace("\\\n", " ").split("\n") if not line.lstrip().startswith("#")]
+    lines = [without_comment(line) for line in script.replace("\\\n", " ").split("\n")]
     text = " ; ".join(lines)
     for _ in range(5):  # nested $(...) from the inside out
         text, count = SUBSTITUTION.subn(" _SUBST_ ", text)
@@ -95,6 +107,24 @@ def tokens(script: str) -> list[str]:
         return list(lexer)
     except ValueError:  # an unterminated quote: split without quotes
         return re.findall(r"&&|\|\||[;|&()]|[^\s;|&()]+", text)
+
+
+def without_comment(line: str) -> str:
+    """A line of shell without its comment: a ``#`` that starts a word, outside quotes, runs to the line end."""
+    quote = ""
+    escaped = False
+    for i, char in enumerate(line):
+        if escaped:
+            escaped = False
+        elif char == "\\" and quote != "'":
+            escaped = True
+        elif quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char == "#" and (i == 0 or line[i - 1] in " \t;&|()"):
+            return line[:i]
+    return line
 
 
 def commands(words: list[str]) -> Iterator[list[str]]:
@@ -119,9 +149,13 @@ def program_and_arguments(command: list[str]) -> tuple[str, list[str]]:
         if ASSIGNMENT.match(word) or word in KEYWORDS:
             i += 1
         elif word.rsplit("/", 1)[-1] in WRAPPERS:
+            with_value = WRAPPER_VALUES.get(word.rsplit("/", 1)[-1], frozenset())
             i += 1
             while i < len(command) and command[i].startswith("-"):
-                i += 1  # the wrapper's own options
+                if command[i] == "--":
+                    i += 1
+                    break
+                i += 2 if command[i] in with_value else 1  # the wrapper's own options (and their values)
         else:
             return word.rsplit("/", 1)[-1], command[i + 1 :]
     return "", []

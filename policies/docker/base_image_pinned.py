@@ -25,10 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from conformance.catalog.policy import CheckContext
-from conformance.model import Violation
-from conformance.targets.dockerfile import Dockerfile, Stage
-from conformance.targets.images import has_valid_digest, split_reference
+from conformance.api import CheckContext, Dockerfile, Stage, Violation, has_valid_digest, split_reference
 
 ID = "docker/base-image-pinned"
 TITLE = "Base images must be pinned to a version tag or digest"

@@ -25,9 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from conformance.catalog.policy import CheckContext
-from conformance.model import Violation
-from conformance.targets.dockerfile import Dockerfile, Instruction
+from conformance.api import CheckContext, Dockerfile, Instruction, Violation
 
 ID = "docker/no-add-remote"
 TITLE = "ADD must not fetch unverified remote files or replace COPY"

@@ -35,10 +35,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from conformance.catalog.policy import CheckContext
-from conformance.model import Violation
-from conformance.targets.dockerfile import Dockerfile
-from conformance.targets.secrets import is_secret_name, looks_like_literal_secret
+from conformance.api import CheckContext, Dockerfile, Violation, is_secret_name, looks_like_literal_secret
 
 ID = "docker/no-secrets-in-env"
 TITLE = "Secrets must not be ENV values or ARG defaults"

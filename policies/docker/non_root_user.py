@@ -26,9 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from conformance.catalog.policy import CheckContext
-from conformance.model import Violation
-from conformance.targets.dockerfile import Dockerfile, Stage
+from conformance.api import CheckContext, Dockerfile, Stage, Violation
 
 ID = "docker/non-root-user"
 TITLE = "Images must run as a non-root user"

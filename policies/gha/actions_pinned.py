@@ -25,14 +25,15 @@ from collections.abc import Iterator
 from fnmatch import fnmatchcase
 from typing import Any
 
-from conformance.catalog.policy import CheckContext
-from conformance.model import Path, Violation
-from conformance.targets.files import YamlDocument
-from conformance.targets.workflow import (
-    DOCKER,
-    INVALID,
+from conformance.api import (
+    ACTION_DOCKER,
+    ACTION_INVALID,
     WORKFLOW_FILES,
     ActionRef,
+    CheckContext,
+    Path,
+    Violation,
+    YamlDocument,
     jobs,
     parse_uses,
     steps,
@@ -77,11 +78,11 @@ def problem(ref: ActionRef, allowed_owners: tuple[str, ...]) -> str | None:
     """Why a ``uses:`` reference is not pinned, or None when it passes."""
     if ref.pinned:
         return None
-    if ref.kind == DOCKER:
+    if ref.kind == ACTION_DOCKER:
         if not ref.digest:
             return "has no image digest"
         return f"has a malformed image digest '{ref.digest}'"
-    if ref.kind == INVALID:
+    if ref.kind == ACTION_INVALID:
         if "${{" in ref.text:
             return "is an expression, which GitHub does not accept in `uses`"
         return "is not an `owner/repo@ref` reference" if ref.ref else "names no ref"

@@ -21,10 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from conformance.catalog.policy import CheckContext
-from conformance.model import Violation
-from conformance.targets.files import YamlDocument
-from conformance.targets.workflow import WORKFLOW_FILES, is_workflow, jobs
+from conformance.api import WORKFLOW_FILES, CheckContext, Violation, YamlDocument, is_workflow, jobs
 
 ID = "gha/explicit-permissions"
 TITLE = "Workflows must declare the permissions of their GITHUB_TOKEN"

@@ -20,10 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from conformance.catalog.policy import CheckContext
-from conformance.model import Violation
-from conformance.targets.files import YamlDocument
-from conformance.targets.workflow import WORKFLOW_FILES, jobs
+from conformance.api import WORKFLOW_FILES, CheckContext, Violation, YamlDocument, jobs
 
 ID = "gha/job-timeout"
 TITLE = "Workflow jobs should set timeout-minutes"

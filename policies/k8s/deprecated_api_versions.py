@@ -24,9 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 
-from conformance.catalog.policy import CheckContext
-from conformance.model import Violation
-from conformance.targets.kubernetes import Resource
+from conformance.api import CheckContext, Resource, Violation
 
 ID = "k8s/deprecated-api-versions"
 TITLE = "Objects must not use API versions removed from Kubernetes"

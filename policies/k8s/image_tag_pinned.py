@@ -23,10 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from conformance.catalog.policy import CheckContext
-from conformance.model import Violation
-from conformance.targets.images import has_valid_digest, split_reference
-from conformance.targets.kubernetes import Resource, containers
+from conformance.api import CheckContext, Resource, Violation, containers, has_valid_digest, split_reference
 
 ID = "k8s/image-tag-pinned"
 TITLE = "Container images must be pinned to a version tag or digest"

@@ -20,9 +20,17 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from conformance.catalog.policy import CheckContext
-from conformance.model import Violation
-from conformance.targets.kubernetes import Resource, containers, pod_spec
+from conformance.api import (
+    INCLUDE_INIT_CONTAINERS,
+    CheckContext,
+    Resource,
+    Violation,
+    at_null_key,
+    checked_container_types,
+    containers,
+    include_init_containers_option,
+    pod_spec,
+)
 
 ID = "k8s/memory-limits"
 TITLE = "Containers should have a memory limit"
@@ -45,13 +53,7 @@ containers:
         memory: 512Mi
 """
 KINDS = ("pod-bearing",)
-OPTIONS = {
-    "include-init-containers": {
-        "default": False,
-        "description": "Also require a memory limit on init containers (including native sidecars).",
-        "schema": {"type": "boolean"},
-    },
-}
+OPTIONS = {INCLUDE_INIT_CONTAINERS: include_init_containers_option("a memory limit")}
 
 
 def _has_memory_limit(resources: Any) -> bool:
@@ -60,15 +62,13 @@ def _has_memory_limit(resources: Any) -> bool:
 
 
 def check(resource: Resource, ctx: CheckContext) -> Iterator[Violation]:
-    include_init = bool(ctx.options.get("include-init-containers"))
-    types = ("containers", "initContainers") if include_init else ("containers",)
     spec = pod_spec(resource) or {}
     if _has_memory_limit(spec.get("resources")):
         return
-    for container in containers(resource, types):
+    for container in containers(resource, checked_container_types(ctx.options)):
         if _has_memory_limit(container.data.get("resources")):
             continue
         yield Violation(
             f"{container.label} has no memory limit",
-            container.source_path(("resources", "limits")),
+            at_null_key(resource, container.source_path(("resources", "limits")), "memory"),
         )

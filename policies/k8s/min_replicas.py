@@ -24,10 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from conformance.catalog.policy import CheckContext, ScopeEntry
-from conformance.model import Violation
-from conformance.targets.autoscaling import HPA, as_integer, autoscalers_of, hpa_facts
-from conformance.targets.kubernetes import Resource
+from conformance.api import HPA, CheckContext, Resource, ScopeEntry, Violation, as_integer, autoscalers_of, hpa_facts
 
 ID = "k8s/min-replicas"
 TITLE = "Deployments and StatefulSets should run at least two replicas"

@@ -21,9 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from conformance.catalog.policy import CheckContext
-from conformance.model import Violation
-from conformance.targets.kubernetes import Resource
+from conformance.api import CheckContext, Resource, Violation
 
 ID = "k8s/no-default-namespace"
 TITLE = "Objects should not be placed in the default namespace"

@@ -36,10 +36,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from conformance.catalog.policy import CheckContext
-from conformance.model import Violation
-from conformance.targets.kubernetes import Resource, containers
-from conformance.targets.secrets import is_secret_name, looks_like_literal_secret
+from conformance.api import CheckContext, Resource, Violation, containers, is_secret_name, looks_like_literal_secret
 
 ID = "k8s/no-secrets-in-env"
 TITLE = "Secrets must not be literal environment variable values"

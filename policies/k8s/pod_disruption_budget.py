@@ -26,12 +26,21 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from conformance.catalog.policy import CheckContext, ScopeEntry
-from conformance.model import Violation
-from conformance.scope import Scope
-from conformance.targets.autoscaling import HPA, as_integer, autoscalers_of, hpa_facts
-from conformance.targets.kubernetes import Resource, pod_labels
-from conformance.targets.selectors import label_selector_matches, normalize_labels, selects_everything
+from conformance.api import (
+    HPA,
+    CheckContext,
+    Resource,
+    Scope,
+    ScopeEntry,
+    Violation,
+    as_integer,
+    autoscalers_of,
+    hpa_facts,
+    label_selector_matches,
+    normalize_labels,
+    pod_labels,
+    selects_everything,
+)
 
 ID = "k8s/pod-disruption-budget"
 TITLE = "Replicated workloads should have a PodDisruptionBudget"

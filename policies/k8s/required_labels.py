@@ -21,10 +21,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from conformance.catalog.policy import CheckContext
-from conformance.model import Path, Violation
-from conformance.targets.kubernetes import (
+from conformance.api import (
+    CheckContext,
+    Path,
     Resource,
+    Violation,
     get_path,
     pod_template_metadata_path,
 )

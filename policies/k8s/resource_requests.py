@@ -21,9 +21,17 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from conformance.catalog.policy import CheckContext
-from conformance.model import Violation
-from conformance.targets.kubernetes import Resource, containers, pod_spec
+from conformance.api import (
+    INCLUDE_INIT_CONTAINERS,
+    CheckContext,
+    Resource,
+    Violation,
+    at_null_key,
+    checked_container_types,
+    containers,
+    include_init_containers_option,
+    pod_spec,
+)
 
 ID = "k8s/resource-requests"
 TITLE = "Containers should request CPU and memory"
@@ -46,13 +54,7 @@ containers:
         memory: 512Mi
 """
 KINDS = ("pod-bearing",)
-OPTIONS = {
-    "include-init-containers": {
-        "default": False,
-        "description": "Also require requests on init containers (including native sidecars).",
-        "schema": {"type": "boolean"},
-    },
-}
+OPTIONS = {INCLUDE_INIT_CONTAINERS: include_init_containers_option("requests")}
 
 REQUIRED = ("cpu", "memory")
 
@@ -70,11 +72,9 @@ def _quantities(resources: Any, *sections: str) -> set[str]:
 
 
 def check(resource: Resource, ctx: CheckContext) -> Iterator[Violation]:
-    include_init = bool(ctx.options.get("include-init-containers"))
-    types = ("containers", "initContainers") if include_init else ("containers",)
     spec = pod_spec(resource) or {}
     pod_level = _quantities(spec.get("resources"), "requests", "limits")
-    for container in containers(resource, types):
+    for container in containers(resource, checked_container_types(ctx.options)):
         declared = _quantities(container.data.get("resources"), "requests", "limits") | pod_level
         missing = [name for name in REQUIRED if name not in declared]
         if not missing:
@@ -82,5 +82,5 @@ def check(resource: Resource, ctx: CheckContext) -> Iterator[Violation]:
         what = " and ".join(missing) + (" requests" if len(missing) > 1 else " request")
         yield Violation(
             f"{container.label} has no {what}",
-            container.source_path(("resources", "requests")),
+            at_null_key(resource, container.source_path(("resources", "requests")), *missing),
         )

@@ -40,10 +40,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from conformance.catalog.policy import CheckContext, ScopeEntry
-from conformance.model import Violation
-from conformance.targets.kubernetes import Resource, get_path, pod_label_sets, workload_of
-from conformance.targets.selectors import map_matches, normalize_labels
+from conformance.api import (
+    CheckContext,
+    Resource,
+    ScopeEntry,
+    Violation,
+    get_path,
+    map_matches,
+    normalize_labels,
+    pod_label_sets,
+    workload_of,
+)
 
 ID = "k8s/service-has-endpoints"
 TITLE = "Services should select the pods of a workload"

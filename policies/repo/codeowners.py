@@ -32,10 +32,15 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
-from conformance.catalog.policy import CheckContext
-from conformance.model import Violation
-from conformance.targets.codeowners import LOCATIONS, MAX_BYTES, candidates, parse
-from conformance.targets.repo import Repository
+from conformance.api import (
+    CODEOWNERS_LOCATIONS,
+    CODEOWNERS_MAX_BYTES,
+    CheckContext,
+    Repository,
+    Violation,
+    codeowners_candidates,
+    parse_codeowners,
+)
 
 ID = "repo/codeowners"
 TITLE = "The repository should have a valid CODEOWNERS file with a catch-all owner"
@@ -76,23 +81,23 @@ def check(repository: Repository, ctx: CheckContext) -> Iterator[Violation]:
         keys[identity] += 1
         return {"path": (path, line), "key": f"{identity}#{keys[identity]}"}
 
-    found = candidates(repository)
+    found = codeowners_candidates(repository)
     if not found:
-        where = ", ".join(LOCATIONS[:3])
+        where = ", ".join(CODEOWNERS_LOCATIONS[:3])
         yield Violation(f"no CODEOWNERS file (looked for {where})", ())
         return
     path, ignored = found[0], found[1:]
     for other in ignored:
         yield Violation(f"{other} is ignored: {path} comes first and is the CODEOWNERS file in use", (other, 1))
     size = repository.size(path) or 0
-    if size > MAX_BYTES:
+    if size > CODEOWNERS_MAX_BYTES:
         yield Violation(f"{path} is {size} bytes: GitHub ignores CODEOWNERS files over 3 MB", (path, 1))
         return
-    text = repository.read_text(path, MAX_BYTES)
+    text = repository.read_text(path, CODEOWNERS_MAX_BYTES)
     if text is None:
         yield Violation(f"{path} cannot be read", (path, 1))
         return
-    codeowners = parse(text, path)
+    codeowners = parse_codeowners(text, path)
     for section in codeowners.sections:
         for problem in section.problems:
             yield Violation(f"section [{section.name}]: {problem}", **at(section.line, f"[{section.name}] {problem}"))

@@ -17,9 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from conformance.catalog.policy import CheckContext
-from conformance.model import Violation
-from conformance.targets.repo import Repository, compile_globs
+from conformance.api import CheckContext, Repository, Violation, compile_globs
 
 ID = "repo/no-large-files"
 TITLE = "The repository should not contain files larger than 5 MiB"

@@ -30,9 +30,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from conformance.catalog.policy import CheckContext
-from conformance.model import Violation
-from conformance.targets.repo import Repository, compile_globs
+from conformance.api import CheckContext, Repository, Violation, compile_globs
 
 ID = "repo/no-private-keys"
 TITLE = "The repository must not contain private keys or filled-in .env files"
@@ -78,8 +76,11 @@ _BEGIN = re.compile(r"-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY( BLOCK)?-----")
 _END = re.compile(r"-----END ((?:[A-Z0-9]+ )*)PRIVATE KEY( BLOCK)?-----")
 _ARMOR_HEADER = re.compile(r"^[A-Za-z][A-Za-z0-9-]*: .*$", re.MULTILINE)
 _BASE64 = re.compile(r"[A-Za-z0-9+/=]+")
-_FILLER = re.compile(r"\\[nr]|[\s\"'+,]")
-"""What may surround base64 lines of a key written as a string: ``\\n`` escapes, quotes, concatenation."""
+_CONCATENATION = re.compile(r"[\"']\s*\+\s*[\"']")
+"""A string concatenated over lines (``"..." +\\n "..."``): a ``+`` between quotes is an operator. Any other
+``+`` is a base64 digit (an Ed25519 PKCS#8 key is one 64-character line, and a third of them hold a ``+``)."""
+_FILLER = re.compile(r"\\[nr]|[\s\"',]")
+"""What may surround base64 lines of a key written as a string: ``\\n`` escapes, quotes, commas."""
 _PUTTY = re.compile(r"^PuTTY-User-Key-File-\d+: ", re.MULTILINE)
 _MAX_BLOCK = 64 * 1024
 _MIN_BODY = 64
@@ -103,7 +104,7 @@ def key_blocks(text: str) -> Iterator[tuple[int, str]]:
         if end is None:
             continue
         body = _ARMOR_HEADER.sub("", text[begin.end() : end.start()])
-        body = _FILLER.sub("", body)
+        body = _FILLER.sub("", _CONCATENATION.sub("", body))
         if len(body) < _MIN_BODY or not _BASE64.fullmatch(body):
             continue
         label = begin.group(1)

@@ -8,11 +8,11 @@ Checked: a file named `README`, `README.md`, `README.markdown`, `README.rst`, `R
 `README.asciidoc` (in any case) at the repository root. It must hold at least one line of real text. These
 lines do not count: blank lines; headings (Markdown `#` headings and `===`/`---` underlines, reStructuredText
 over- and underlines, AsciiDoc `=` titles, HTML `<h1>`-`<h6>`); lines of one repeated punctuation character
-(rules, fences); badge-only lines (Markdown images and linked images, HTML `<img>`, `<a>`, `<p>`,
-`<picture>` tags, reStructuredText `.. image::` directives and their `:target:` options, `|substitution|`
-references); link reference definitions; HTML comments; and field or attribute lines (`:toc:`). When the
-README has no heading at all, its first line of text counts as the title. With several READMEs, one with
-text is enough.
+(rules, fences); badge-only lines (Markdown images and linked images, inline and reference-style in any
+mix such as `[![codecov](badge.svg)][codecov]`, HTML `<img>`, `<a>`, `<p>`, `<picture>` tags,
+reStructuredText `.. image::` directives and their `:target:` options, `|substitution|` references); link
+reference definitions; HTML comments; and field or attribute lines (`:toc:`). When the README has no heading
+at all, its first line of text counts as the title. With several READMEs, one with text is enough.
 
 A missing README is reported at the repository root; a README with nothing but a title at its first line
 (the README first in the order above, when there are several).
@@ -23,9 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from conformance.catalog.policy import CheckContext
-from conformance.model import Violation
-from conformance.targets.repo import Repository
+from conformance.api import CheckContext, Repository, Violation
 
 ID = "repo/readme"
 TITLE = "The repository should have a README that says more than a title"
@@ -65,8 +63,8 @@ _LINK_DEFINITION = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*\S+")
 _RST_DIRECTIVE = re.compile(r"^\s*\.\.\s+(\|[^|]+\|\s+)?(image|figure|raw)::")
 _RST_COMMENT = re.compile(r"^\s*\.\.(\s|$)")
 _BADGE_PARTS = re.compile(
-    r"\[!\[[^\]]*\]\([^)]*\)\]\([^)]*\)"  # [![alt](image)](link)
-    r"|\[!\[[^\]]*\]\[[^\]]*\]\]\[[^\]]*\]"  # [![alt][image]][link]
+    r"\[!\[[^\]]*\](?:\([^)]*\)|\[[^\]]*\])\](?:\([^)]*\)|\[[^\]]*\])?"  # [![alt](image)](link), any mix of
+    # inline and reference forms: [![alt][image]][link], [![alt](image)][link], [![alt][image]](link)
     r"|!\[[^\]]*\]\([^)]*\)"  # ![alt](image)
     r"|!\[[^\]]*\]\[[^\]]*\]"  # ![alt][image]
     r"|</?(?:img|a|p|div|picture|source|br|span|center)\b[^>]*>"  # badge HTML

@@ -27,9 +27,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from conformance.catalog.policy import CheckContext
-from conformance.model import Violation
-from conformance.targets.repo import Repository, compile_globs
+from conformance.api import CheckContext, Repository, Violation, compile_globs, locate, parse_yaml
 
 ID = "repo/slo-defined"
 TITLE = "Service repositories should define a service level objective"
@@ -97,9 +95,7 @@ CATALOG_FILES = ("catalog-info.yaml", "catalog-info.yml")
 
 def _documents(text: str) -> tuple[list[Any], bool]:
     """The text's parsed documents, and whether it parsed (a Helm template usually does not)."""
-    from conformance import yamlio
-
-    loaded = yamlio.load(text)
+    loaded = parse_yaml(text)
     fatal = any(problem.fatal for problem in loaded.problems)
     return [document.data for document in loaded.documents], not fatal
 
@@ -168,8 +164,6 @@ def scan_yaml(repository: Repository, paths: list[str]) -> tuple[tuple[str, str]
 
 def catalog_service(repository: Repository) -> tuple[str, int, str] | None:
     """(file, line, entity name) of a root catalog entity with ``spec.type: service``."""
-    from conformance import yamlio
-
     for path in CATALOG_FILES:
         if not repository.exists(path):
             continue
@@ -182,7 +176,7 @@ def catalog_service(repository: Repository) -> tuple[str, int, str] | None:
             if isinstance(spec, Mapping) and spec.get("type") == "service":
                 metadata = data.get("metadata")
                 name = metadata.get("name") if isinstance(metadata, Mapping) else None
-                span = yamlio.locate(document.node, ("spec", "type"))
+                span = locate(document.node, ("spec", "type"))
                 return path, span.line, str(name or "")
     return None
 

@@ -130,10 +130,10 @@ def _schema() -> dict[str, Any]:
 
 def parse_baseline(data: Any, path: FsPath) -> Baseline:
     """Validate loaded baseline JSON; errors name the file and the key (``entries[3].fingerprint``)."""
-    import jsonschema_rs
+    from conformance.validation import compile_schema
 
     schema = _schema()
-    if not jsonschema_rs.validator_for(schema).is_valid(data):  # the slow library only to explain an error
+    if not compile_schema(schema).is_valid(data):  # the slow library only to explain an error
         from conformance.config import key_text, schema_error
 
         error = schema_error(schema, data)

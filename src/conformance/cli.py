@@ -180,6 +180,18 @@ def _parse_reports(ctx: click.Context, param: click.Parameter, values: tuple[str
     type=click.Choice(["kubernetes", "yaml", "dockerfile", "repository"]),
     help="Run only policies of this target (repeatable), e.g. --target repository for a repository-only check.",
 )
+@click.option("--helm", metavar="PATH", help="The Helm executable that renders charts (default: helm on PATH).")
+@click.option(
+    "--helm-values",
+    multiple=True,
+    type=click.Path(dir_okay=False, exists=True),
+    help="Render every chart with this values file too (repeatable; after the configuration's).",
+)
+@click.option(
+    "--require-rendering",
+    is_flag=True,
+    help="Charts and templates that cannot be rendered fail the run instead of being noted.",
+)
 def scan(**kwargs: object) -> None:
     """Scan PATHS (files, directories, or - for standard input) and report policy violations."""
     from conformance.commands.scan import run_scan

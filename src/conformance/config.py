@@ -39,6 +39,10 @@ class Config:
     waivers: tuple[Waiver, ...] = ()
     workloads: tuple[Mapping[str, Any], ...] = ()
     """Custom kinds whose pods are checked like a Deployment's, beside the shipped table (``workloads``)."""
+    helm_values: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Values files per chart directory (absolute), each file relative to its chart."""
+    require_rendering: bool = False
+    """Charts and templates that cannot be rendered fail the run (errors) instead of being noted."""
 
     @property
     def root(self) -> FsPath | None:
@@ -78,25 +82,10 @@ def schema_error(schema: Mapping[str, Any], data: Any) -> tuple[tuple[Any, ...],
     A subschema's ``errorMessage`` replaces the library's message (``'2025-6-1' is not a date ...``). Valid data
     is recognised by jsonschema-rs; the pure-Python library (80 ms to import) is loaded only to explain an error.
     """
-    try:
-        import jsonschema_rs
+    from conformance.validation import compile_schema
 
-        if jsonschema_rs.validator_for(dict(schema)).is_valid(data):
-            return None
-    except ValueError:  # data jsonschema-rs cannot take (non-string keys): let the other library decide
-        pass
-    from jsonschema import Draft202012Validator
-
-    errors = sorted(
-        Draft202012Validator(schema).iter_errors(data),
-        key=lambda e: [(0, step, "") if isinstance(step, int) else (1, 0, str(step)) for step in e.path],
-    )
-    if not errors:
-        return None
-    error = errors[0]
-    custom = error.schema.get("errorMessage") if isinstance(error.schema, Mapping) else None
-    message = f"{error.instance!r} {custom}" if custom else error.message
-    return tuple(error.absolute_path), message
+    error = compile_schema(schema).first_error(data, custom_messages=True)
+    return None if error is None else (error.path, error.message)
 
 
 def _line_of(node: Any, path: Sequence[Any]) -> int | None:
@@ -170,6 +159,11 @@ def parse_config(data: Any, source: FsPath, node: Any = None) -> Config:
         inline_suppressions=data.get("inline-suppressions", True),
         waivers=_waivers(data.get("waivers", ()), source, node),
         workloads=tuple(dict(entry) for entry in data.get("workloads", ())),
+        helm_values={
+            str((base / chart).resolve()): tuple(files)
+            for chart, files in data.get("helm", {}).get("values", {}).items()
+        },
+        require_rendering=bool(data.get("helm", {}).get("require-rendering", False)),
     )
 
 

@@ -24,6 +24,11 @@ INTERNAL_ERROR = "conformance/internal-error"
 INVALID_SUPPRESSION = "conformance/invalid-suppression"
 EXPIRED_WAIVER = "conformance/expired-waiver"
 STALE_WAIVER = "conformance/stale-waiver"
+CHART_NOT_RENDERED = "conformance/chart-not-rendered"
+TEMPLATE_NOT_RENDERED = "conformance/template-not-rendered"
+CHART_RENDER_ERROR = "conformance/chart-render-error"
+NOT_CHECKED = (CHART_NOT_RENDERED, TEMPLATE_NOT_RENDERED)
+"""Notes that say what could not be checked: they never fail the run unless rendering is required."""
 RESERVED_IDS = (
     PARSE_ERROR,
     READ_ERROR,
@@ -35,6 +40,9 @@ RESERVED_IDS = (
     EXPIRED_WAIVER,
     STALE_WAIVER,
     INTERNAL_ERROR,
+    CHART_NOT_RENDERED,
+    TEMPLATE_NOT_RENDERED,
+    CHART_RENDER_ERROR,
 )
 
 
@@ -295,10 +303,14 @@ class Gate:
     soft_fail_on: tuple[str, ...] = ()
     known_ids: frozenset[str] = frozenset()
     """The catalog's ids: a selector equal to one of them selects only that policy."""
+    informational: frozenset[str] = frozenset(NOT_CHECKED)
+    """Reserved ids that never fail the run (what could not be checked), unless rendering is required."""
 
     def fails(self, policy_id: str, severity: str) -> bool:
         if _selected(policy_id, self.hard_fail_on, self.known_ids):
             return True
+        if policy_id in self.informational:
+            return False
         if self.soft_fail or _selected(policy_id, self.soft_fail_on, self.known_ids):
             return False
         return SEVERITY_RANK[severity] >= SEVERITY_RANK[self.fail_on]

@@ -52,6 +52,10 @@ def _decode(blob: bytes) -> ScopeEntry:
     )
 
 
+def _key(policy_id: str, project: str) -> str:
+    return f"{policy_id}\x1f{project}" if project else policy_id
+
+
 class ScopeStore:
     """Scope entries of every cross-resource policy of one scan: in memory up to ``spill_after`` entries,
     then in a temporary SQLite file, so a scan of any size keeps a flat memory profile."""
@@ -62,17 +66,30 @@ class ScopeStore:
         self._held = 0
         self._db: sqlite3.Connection | None = None
         self._path = ""
+        self._projects: dict[str, list[str]] = {}
 
     def add(self, policy_id: str, entries: Iterable[ScopeEntry]) -> None:
-        entries = list(entries)
-        if self._db is None:
-            self._memory.setdefault(policy_id, []).extend(entries)
-            self._held += len(entries)
-            if self._held > self._spill_after:
-                self._spill()
-            return
-        rows = [(policy_id, e.namespace, _encode(e)) for e in entries]
-        self._db.executemany("INSERT INTO entries (policy, namespace, entry) VALUES (?, ?, ?)", rows)
+        """Record entries of a policy; each goes to the scope of its project."""
+        by_project: dict[str, list[ScopeEntry]] = {}
+        for entry in entries:
+            by_project.setdefault(entry.project, []).append(entry)
+        for project, group in by_project.items():
+            key = _key(policy_id, project)
+            projects = self._projects.setdefault(policy_id, [])
+            if project not in projects:
+                projects.append(project)
+            if self._db is None:
+                self._memory.setdefault(key, []).extend(group)
+                self._held += len(group)
+                if self._held > self._spill_after:
+                    self._spill()
+                continue
+            rows = [(key, e.namespace, _encode(e)) for e in group]
+            self._db.executemany("INSERT INTO entries (policy, namespace, entry) VALUES (?, ?, ?)", rows)
+
+    def projects(self, policy_id: str) -> list[str]:
+        """The projects a policy recorded entries for, in the order they were first seen."""
+        return list(self._projects.get(policy_id, ()))
 
     def _spill(self) -> None:
         import sqlite3
@@ -83,17 +100,20 @@ class ScopeStore:
         self._db = sqlite3.connect(self._path)
         self._db.executescript("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;" + _SCHEMA)
         memory, self._memory, self._held = self._memory, {}, 0
-        for policy_id, entries in memory.items():
-            self.add(policy_id, entries)
+        for key, entries in memory.items():
+            rows = [(key, e.namespace, _encode(e)) for e in entries]
+            self._db.executemany("INSERT INTO entries (policy, namespace, entry) VALUES (?, ?, ?)", rows)
 
     @property
     def spilled(self) -> bool:
         return self._db is not None
 
-    def scope(self, policy_id: str) -> Scope:
+    def scope(self, policy_id: str, project: str = "") -> Scope:
+        """What a policy recorded in one project (the only entries its checks may join)."""
+        key = _key(policy_id, project)
         if self._db is None:
-            return MemoryScope(self._memory.get(policy_id, ()))
-        return DatabaseScope(self._db, policy_id)
+            return MemoryScope(self._memory.get(key, ()))
+        return DatabaseScope(self._db, key)
 
     def close(self) -> None:
         if self._db is not None:

@@ -15,6 +15,8 @@ from typing import Any
 
 import yaml
 
+from conformance import goyaml
+
 MAX_DEPTH = 256
 """Deepest nesting accepted; deeper documents are rejected before libyaml's recursive composer sees them."""
 MAX_DOCUMENTS = 10_000
@@ -111,7 +113,13 @@ def _reject_python_tag(loader: yaml.BaseLoader, suffix: str, node: yaml.Node) ->
     raise _UntrustedTag(None, None, f"tag !!python/{suffix} is not allowed in untrusted YAML", node.start_mark)
 
 
+def _construct_value_as_string(loader: yaml.BaseLoader, node: yaml.ScalarNode) -> Any:
+    # YAML 1.1's "value" type (a plain ``=``), which PyYAML's safe loader cannot build: a string everywhere else
+    return loader.construct_scalar(node)
+
+
 _Loader11.add_constructor("tag:yaml.org,2002:timestamp", _construct_as_string)
+_Loader11.add_constructor("tag:yaml.org,2002:value", _construct_value_as_string)
 _Loader11.add_multi_constructor("!", _construct_untagged)
 _Loader11.add_multi_constructor("tag:yaml.org,2002:python/", _reject_python_tag)
 
@@ -343,7 +351,7 @@ def _load(text: str) -> LoadResult:
                     problems.append(alias_problem)
                     index += 1
                     continue
-            data = loader.construct_document(node)
+            data = _construct(loader, node)
             documents.append(LoadedDocument(index, data, node))
             index += 1
     except yaml.YAMLError as error:
@@ -354,6 +362,70 @@ def _load(text: str) -> LoadResult:
         loader.dispose()
     problems.extend(loader.duplicates)
     return LoadResult(tuple(documents), tuple(problems))
+
+
+# --- Kubernetes objects: plain scalars as go-yaml v2 and the JSON step read them (see conformance.goyaml) ---
+
+
+def _is_kubernetes_root(node: yaml.Node) -> bool:
+    """A document whose top is a mapping with scalar ``apiVersion`` and ``kind``: what the API server reads."""
+    if not isinstance(node, yaml.MappingNode):
+        return False
+    found = 0
+    for key_node, value_node in node.value:
+        if (
+            isinstance(key_node, yaml.ScalarNode)
+            and key_node.value in ("apiVersion", "kind")
+            and isinstance(value_node, yaml.ScalarNode)
+        ):
+            found += 1
+    return found >= 2
+
+
+def _go_string(loader: yaml.BaseLoader, node: yaml.ScalarNode) -> Any:
+    value = node.value
+    if type(value) is not str:  # ``!!str`` on a collection: PyYAML's error
+        return loader.construct_scalar(node)
+    if node.style or not value or value[0] not in _GO_HINTS:
+        return value
+    return goyaml.plain_scalar(value)
+
+
+def _go_number(loader: yaml.BaseLoader, node: yaml.ScalarNode) -> Any:
+    if node.style:  # an explicit tag on a quoted scalar (``!!int "8"``): PyYAML's reading
+        return _Loader11.yaml_constructors[node.tag](loader, node)
+    return goyaml.plain_scalar(node.value)
+
+
+def _go_map(loader: yaml.BaseLoader, node: yaml.MappingNode) -> Iterator[dict[Any, Any]]:
+    data: dict[Any, Any] = {}
+    yield data
+    value = loader.construct_mapping(node)
+    if all(type(key) is str for key in value):
+        data.update(value)
+    else:  # JSON keys are strings: ``8080:`` is "8080", ``on:`` is "true"
+        data.update((goyaml.json_key(key), item) for key, item in value.items())
+
+
+_GO_HINTS = goyaml.HINTS
+_GO_CONSTRUCTORS: dict[Any, Any] = {
+    **_Loader11.yaml_constructors,
+    "tag:yaml.org,2002:map": _go_map,
+    "tag:yaml.org,2002:str": _go_string,
+    "tag:yaml.org,2002:int": _go_number,
+    "tag:yaml.org,2002:float": _go_number,
+}
+
+
+def _construct(loader: _Loader11, node: yaml.Node) -> Any:
+    """Build a document's data; a Kubernetes object's plain scalars are read as Kubernetes reads them."""
+    if not _is_kubernetes_root(node):
+        return loader.construct_document(node)
+    loader.yaml_constructors = _GO_CONSTRUCTORS  # this document only: the class keeps PyYAML's table
+    try:
+        return loader.construct_document(node)
+    finally:
+        del loader.yaml_constructors
 
 
 @dataclass(frozen=True)
@@ -390,7 +462,10 @@ def _key_matches(key_node: yaml.Node, key: Any) -> bool:
     if not isinstance(key_node, yaml.ScalarNode):
         return False
     if isinstance(key, str):
-        return bool(key_node.value == key)
+        if key_node.value == key:
+            return True
+        # a Kubernetes object's key as JSON has it: ``on:`` is "true", ``0x1F:`` is "31" (see goyaml.json_key)
+        return not key_node.style and bool(goyaml.json_key(goyaml.plain_scalar(key_node.value)) == key)
     if isinstance(key, bool):
         words = ("yes", "true", "on") if key else ("no", "false", "off")
         return key_node.tag == "tag:yaml.org,2002:bool" and key_node.value.lower() in words

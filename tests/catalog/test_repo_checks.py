@@ -313,6 +313,12 @@ def module_of(slug: str) -> Any:
         ("# T\n```sh\n# a shell comment\n```\n", True),  # a code block is content
         ("Title\n=====\n\nSection\n~~~~~~~\n", False),
         ("# T\n[![a][b]][c]\n\n[b]: https://x\n[c]: https://y\n", False),
+        (
+            "# T\n[![codecov](https://codecov.io/x.svg)][codecov] [![ci][ci-badge]](https://ci)\n\n[codecov]: https://c\n",
+            False,
+        ),
+        ("# T\n[![a](https://x.svg)] [![b](https://y.svg)]\n", False),
+        ("# T\n[![a](https://x.svg)][a] Fast, small, tested.\n", True),
         ('<p align="center"><img src="logo.png"></p>\n<h1>Tool</h1>\n', False),
         ("# T\n:warning: Deprecated, use the new tool.\n", True),
         ("= Title\n:toc: left\n", False),
@@ -448,3 +454,11 @@ def test_codeowners_findings_have_line_independent_keys(tmp_path: Path) -> None:
     assert [v.key for v in before] == [v.key for v in after]
     assert len({v.key for v in before}) == len(before) == 3
     assert [v.path[1] for v in after] == [3, 4, 6]
+
+
+def test_repo_checks_do_not_import_yaml_policies() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, conformance.catalog.repo_checks; assert 'conformance.catalog.yaml_policy' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True)

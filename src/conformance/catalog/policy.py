@@ -45,6 +45,9 @@ class ScopeEntry:
     ``()`` for the resource itself. Other entries carry none: they are only looked up, never reported."""
     annotations: Any = field(default=None, repr=False)
     """For a subject: its ignore annotations (:class:`conformance.suppress.AnnotationMarkers`), if any."""
+    project: str = field(default="", compare=False)
+    """The project the resource belongs to (a git work tree, a rendered chart, else the scanned directory):
+    cross-resource policies only ever join entries of one project."""
 
     @property
     def kind(self) -> str:

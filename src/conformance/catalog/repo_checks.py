@@ -17,7 +17,7 @@ Globs are gitignore-style over repository-relative paths. Regexes are Python ``r
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +25,7 @@ from conformance.catalog.policy import format_message
 from conformance.errors import PolicyDefinitionError
 from conformance.model import Path, Violation
 from conformance.targets.repo import Repository, compile_globs
+from conformance.validation import Validator, compile_schema, schema_problem
 
 CHECK_TYPES = ("require", "forbid", "must-match", "must-not-match", "schema")
 
@@ -37,7 +38,7 @@ class RepoCheck:
     globs: tuple[str, ...]
     matcher: Any
     pattern: re.Pattern[str] | None
-    validator: Callable[[Any], list[Any]] | None
+    validator: Validator | None
     message: str
 
 
@@ -62,45 +63,11 @@ def compile_check(spec: Mapping[str, Any], default_message: str) -> RepoCheck:
         if pattern.search("") is not None:
             raise PolicyDefinitionError(f"{kind}: the regular expression matches the empty string, so everywhere")
     if kind == "schema":
-        from conformance.catalog.yaml_policy import compile_schema
-
-        problem = _schema_problem(spec["schema"])
+        problem = schema_problem(spec["schema"])
         if problem is not None:
             raise PolicyDefinitionError(f"schema: not a valid JSON Schema: {problem}")
         validator = compile_schema(spec["schema"])
     return RepoCheck(kind, globs, compile_globs(globs), pattern, validator, spec.get("message", default_message))
-
-
-def _schema_problem(schema: Any) -> str | None:
-    """Why a schema is not usable (the meta-schema refuses it, or a ``$ref`` points nowhere), or None.
-
-    ``compile_schema`` falls back to the pure-Python validator on any error of jsonschema-rs (it must, for
-    YAML 1.1 keys that are not strings), so a broken schema would otherwise surface only while scanning.
-    """
-    from jsonschema import Draft202012Validator
-    from jsonschema.exceptions import SchemaError
-
-    try:
-        Draft202012Validator.check_schema(schema)
-    except SchemaError as exc:
-        return str(exc.message)
-    if not _string_keys(schema):
-        return None  # jsonschema-rs cannot take it; the pure-Python validator will
-    import jsonschema_rs
-
-    try:
-        jsonschema_rs.validator_for(dict(schema))  # resolves every $ref now
-    except ValueError as exc:
-        return str(exc).splitlines()[0]
-    return None
-
-
-def _string_keys(value: Any) -> bool:
-    if isinstance(value, Mapping):
-        return all(isinstance(key, str) and _string_keys(item) for key, item in value.items())
-    if isinstance(value, list):
-        return all(_string_keys(item) for item in value)
-    return True
 
 
 def run_check(check: RepoCheck, repository: Repository, options: Mapping[str, Any]) -> Iterator[Violation]:
@@ -144,6 +111,22 @@ def _pattern_violations(
         yield Violation(message, (path, line, column), key=f"{shown}#{seen[shown]}")
 
 
+_UNEXPECTED = re.compile(r"properties are not allowed \((.*) (?:was|were) unexpected\)\Z", re.DOTALL)
+
+
+def _unexpected_key(message: str, instance: Any) -> tuple[Any, ...]:
+    """For an ``additionalProperties: false`` error, the first unexpected key as written, so the violation
+    points at that key rather than at the mapping holding it; else ``()``."""
+    match = _UNEXPECTED.search(message)
+    if match is None or not isinstance(instance, Mapping):
+        return ()
+    named = match.group(1)
+    for key in instance:
+        if repr(key) in named:
+            return (key,)
+    return ()
+
+
 def _schema_violations(
     check: RepoCheck, repository: Repository, path: str, fields: dict[str, Any]
 ) -> Iterator[Violation]:
@@ -160,8 +143,8 @@ def _schema_violations(
         yield Violation(message, (path, problem.line, problem.column))
         return
     for document in loaded.documents:
-        for error in check.validator(document.data):
-            span = yamlio.locate(document.node, tuple(error.path))
+        for error in check.validator.errors(document.data):
+            span = yamlio.locate(document.node, (*error.path, *_unexpected_key(error.message, error.instance)))
             where = ".".join(str(step) for step in error.path)
             message = format_message(check.message, {**fields, "error": error.message, "path": where})
             location: Path = (path, span.line, span.column)

@@ -8,6 +8,7 @@ from typing import Any
 from conformance.catalog.policy import Policy, PolicyDefinition
 from conformance.errors import ConfigError
 from conformance.model import selector_matches
+from conformance.validation import compile_schema
 
 
 def matches(policy_id: str, selector: str, known_ids: Collection[str] = ()) -> bool:
@@ -38,9 +39,7 @@ def effective_options(definition: PolicyDefinition, overrides: Mapping[str, Any]
             raise ConfigError(f"options.{definition.id}.{name}: unknown option (known: {known})")
         schema = spec.get("schema")
         if schema:
-            from jsonschema import Draft202012Validator
-
-            error = next(iter(Draft202012Validator(schema).iter_errors(value)), None)
+            error = compile_schema(schema).first_error(value, ordered=False)
             if error is not None:
                 raise ConfigError(f"options.{definition.id}.{name}: {error.message}")
         options[name] = value

@@ -9,8 +9,8 @@ the option's effective value, so options shape the schema without a template lan
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path as FsPath
 from typing import Any
@@ -28,6 +28,7 @@ from conformance.errors import PolicyDefinitionError
 from conformance.model import PolicyInfo, Violation
 from conformance.targets import kinds as kinds_module
 from conformance.targets import kubernetes as k8s
+from conformance.validation import Validator, compile_schema, meta_schema_problem
 
 KIND_GROUPS = kinds_module.KIND_GROUPS
 """``target.kinds`` may name a kind group: built-in and custom workloads alike (see :mod:`..targets.kinds`)."""
@@ -40,16 +41,18 @@ def policy_format_schema() -> dict[str, Any]:
     return dict(json.loads(text))
 
 
+@lru_cache(maxsize=1)
+def _policy_format_validator() -> Validator:
+    return compile_schema(policy_format_schema())
+
+
 def validate_policy_document(doc: Any, source: str) -> None:
     """Raise PolicyDefinitionError naming the file and the field when a policy file is malformed."""
-    from jsonschema import Draft202012Validator
-
     if not isinstance(doc, Mapping):
         raise PolicyDefinitionError(f"{source}: a policy file must be a mapping")
-    errors = sorted(Draft202012Validator(policy_format_schema()).iter_errors(doc), key=lambda e: e.path)
-    if errors:
-        error = errors[0]
-        where = ".".join(str(p) for p in error.absolute_path) or "(top level)"
+    error = _policy_format_validator().first_error(doc)
+    if error is not None:
+        where = ".".join(str(p) for p in error.path) or "(top level)"
         raise PolicyDefinitionError(f"{source}: field {where}: {error.message}")
     defaults = {name: spec["default"] for name, spec in doc.get("options", {}).items()}
     schemas = [("schema", doc["schema"])] if "schema" in doc else []
@@ -58,14 +61,14 @@ def validate_policy_document(doc: Any, source: str) -> None:
             schemas.append((f"checks.{index}.schema", check["schema"]))
     for field, schema in schemas:
         try:
-            Draft202012Validator.check_schema(substitute_options(schema, defaults))
+            problem = meta_schema_problem(substitute_options(schema, defaults))
         except PolicyDefinitionError as exc:
             raise PolicyDefinitionError(f"{source}: field {field}: {exc}") from None
-        except Exception as exc:  # jsonschema.SchemaError
-            first_line = str(exc).splitlines()[0]
+        if problem is not None:
+            first_line = problem.splitlines()[0]
             raise PolicyDefinitionError(f"{source}: field {field}: not a valid JSON Schema: {first_line}") from None
     if "checks" in doc:
-        from conformance.catalog.repo_checks import compile_check
+        from conformance.catalog.repo_checks import compile_check  # only repository policies need it
 
         for index, check in enumerate(substitute_options(doc["checks"], defaults)):
             try:
@@ -86,47 +89,6 @@ def substitute_options(schema: Any, options: Mapping[str, Any]) -> Any:
     if isinstance(schema, list):
         return [substitute_options(value, options) for value in schema]
     return schema
-
-
-@dataclass(frozen=True)
-class SchemaError:
-    """One schema violation inside the validated node."""
-
-    path: tuple[Any, ...]
-    message: str
-    instance: Any
-
-
-def compile_schema(schema: Mapping[str, Any]) -> Callable[[Any], list[SchemaError]]:
-    """Compile a JSON Schema once; the returned function lists the errors of an instance.
-
-    The hot path uses jsonschema-rs (the same draft 2020-12 semantics, about 30x faster than the pure-Python
-    library); data it cannot take (a YAML mapping with non-string keys) goes to the jsonschema library.
-    """
-    import jsonschema_rs
-
-    try:
-        fast = jsonschema_rs.validator_for(dict(schema))
-    except ValueError:  # a schema jsonschema-rs cannot take (non-string keys from YAML 1.1's `on:`, `yes:`)
-        fast = None
-    slow: list[Any] = []
-
-    def errors(instance: Any) -> list[SchemaError]:
-        try:
-            if fast is None:
-                raise ValueError("no fast validator")
-            if fast.is_valid(instance):
-                return []
-            found = [SchemaError(tuple(e.instance_path), e.message, e.instance) for e in fast.iter_errors(instance)]
-        except ValueError:
-            if not slow:
-                from jsonschema import Draft202012Validator
-
-                slow.append(Draft202012Validator(schema))
-            found = [SchemaError(tuple(e.absolute_path), e.message, e.instance) for e in slow[0].iter_errors(instance)]
-        return sorted(found, key=lambda e: [str(step) for step in e.path])
-
-    return errors
 
 
 def _shorten(value: Any, limit: int = 60) -> str:
@@ -204,12 +166,14 @@ def definition_from_document(doc: Mapping[str, Any], policy_id: str, source: str
 
         def check(resource: k8s.Resource, ctx: CheckContext) -> Iterator[Violation]:
             for node, container, base in selected(resource):
-                errors = validator(node)
+                errors = validator.errors(node)
                 if first_only:
                     errors = errors[:1]
                 for error in errors:
                     sub_path = error.path
                     path = container.source_path(sub_path) if container else (*base, *sub_path)
+                    if resource.nulls:  # a required key written as null: point at that key
+                        path = k8s.toward_written_null(resource, path, error.message)
                     values = {
                         "kind": resource.kind,
                         "name": resource.name,
@@ -234,6 +198,7 @@ def definition_from_document(doc: Mapping[str, Any], policy_id: str, source: str
 
 
 def _repository_definition(doc: Mapping[str, Any], info: PolicyInfo) -> PolicyDefinition:
+    # Not a cycle (repo_checks does not import this module): kept out of the start-up of a manifest-only scan.
     from conformance.catalog.repo_checks import RepoCheck, compile_check, run_check
 
     raw_checks = doc["checks"]
@@ -264,7 +229,7 @@ def _yaml_file_definition(doc: Mapping[str, Any], info: PolicyInfo, files: tuple
         validator = compile_schema(substitute_options(raw_schema, options))
 
         def check(document: Any, ctx: CheckContext) -> Iterator[Violation]:
-            errors = validator(document.data)
+            errors = validator.errors(document.data)
             for error in errors[:1] if first_only else errors:
                 values = {
                     "file": document.file,

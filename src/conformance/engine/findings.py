@@ -42,6 +42,14 @@ def origin_of(display: str, document: int | None = None) -> Origin:
     return Origin(path, display, root, document)
 
 
+def project_of(path: str) -> str:
+    """The project a scanned file belongs to, the scope of cross-resource lookups: the git work tree holding
+    it, else ``""`` (what a run scans outside any work tree is one project, with standard input)."""
+    from conformance.inputs import cached_git_root
+
+    return cached_git_root(os.path.dirname(os.path.abspath(path))) or ""
+
+
 @dataclass(frozen=True)
 class Place:
     """Where a violation points: its position, its readable label, and the origin of the file it is in."""

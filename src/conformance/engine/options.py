@@ -26,6 +26,9 @@ class ScanOptions:
     """Inline comments, annotations, waivers and the baseline (None: nothing is suppressed)."""
     workloads: tuple[Mapping[str, Any], ...] = ()
     """The configuration's ``workloads``: custom kinds whose pods are checked, beside the shipped table."""
+    require_rendering: bool = False
+    """Templates that could not be rendered (Helm charts without Helm, files with placeholders) are errors that
+    fail the run, not notes."""
     complete: bool = True
     """The scan covers whole trees (not a list of files or ``--changed-since``): only then can a waiver be
     called stale and every unmatched baseline entry fixed."""

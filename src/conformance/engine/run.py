@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from conformance.catalog.policy import Policy
-from conformance.engine.findings import STDIN_DISPLAY, origin_of
+from conformance.engine.findings import origin_of
 from conformance.engine.options import ScanOptions
 from conformance.engine.pool import chunks_of, in_pool, jobs_for, read_context, scan_chunk
 from conformance.engine.scanner import FileOutcome, FileScanner
@@ -27,6 +27,7 @@ from conformance.store import FindingStore
 from conformance.suppressor import Hits, fixed_entries
 
 if TYPE_CHECKING:
+    from conformance.targets.helm import Rendered
     from conformance.targets.repo import Repository
 
 
@@ -73,11 +74,13 @@ def scan(
     extra_findings: Sequence[Finding] = (),
     repositories: Sequence[Repository] = (),
     context_files: Sequence[InputFile] = (),
+    rendered: Sequence[Rendered] = (),
 ) -> ScanResult:
     """Scan files (and stdin's bytes, if given) with the given policies.
 
     ``context_files`` are read only when a cross-resource policy has a subject among the scanned objects, and
     only to record what such policies look up (a partial scan's view of the rest of the repository).
+    ``rendered`` are charts rendered by Helm: each is its own project for cross-resource policies.
     """
     started = time.perf_counter()
     scanner = FileScanner(policies, options)
@@ -89,8 +92,10 @@ def scan(
     fixed: tuple[Mapping[str, Any], ...] = ()
     try:
         if stdin is not None:
-            collected.absorb(scanner.scan_bytes(stdin, STDIN_DISPLAY), ordered=False)
+            collected.absorb(scanner.scan_stdin(stdin), ordered=False)
         _scan_files(scanner, ordered_files, options.jobs, collected)
+        for chart in rendered:
+            collected.absorb(scanner.scan_rendered(chart, chart.chart_root or ""), ordered=False)
         if context_files and collected.subjects:
             _read_context(scanner, files, context_files, options.jobs, collected)
         collected.absorb(

@@ -15,11 +15,13 @@ from typing import TYPE_CHECKING, Any
 
 from conformance.catalog.policy import CheckContext, Policy, ScopeEntry
 from conformance.engine.findings import (
+    STDIN_DISPLAY,
     Place,
     error_finding,
     notice_finding,
     origin_of,
     policy_misbehaved,
+    project_of,
     violation_finding,
     well_formed,
 )
@@ -33,9 +35,11 @@ from conformance.model import (
     INVALID_OBJECT,
     INVALID_SUPPRESSION,
     PARSE_ERROR,
+    TEMPLATE_NOT_RENDERED,
     Evaluation,
     Finding,
     Location,
+    Origin,
     Path,
 )
 from conformance.suppressor import NO_ANNOTATIONS, NO_MARKERS, Hits
@@ -48,8 +52,10 @@ from conformance.targets.adapters import (
     TargetAdapter,
     read_format,
 )
+from conformance.targets.helm import looks_templated
 
 if TYPE_CHECKING:
+    from conformance.targets.helm import Rendered
     from conformance.targets.repo import Repository
 
 MAX_REMEMBERED_SELECTIONS = 4096
@@ -139,13 +145,14 @@ class FileScanner:
         if isinstance(raw, Finding):
             outcome.errors.append(raw)
             return outcome
-        return self.scan_bytes(raw, item.display, outcome, item.glob_path)
+        return self.scan_bytes(raw, item.display, outcome, item.glob_path, project_of(item.path))
 
     def scan_bytes(
-        self, raw: bytes, display: str, outcome: FileOutcome | None = None, relative: str = ""
+        self, raw: bytes, display: str, outcome: FileOutcome | None = None, relative: str = "", project: str = ""
     ) -> FileOutcome:
         """Scan a file's bytes in the format its policies read it in (YAML unless a policy of another format
-        selects the file), and run every adapter of that format over its documents."""
+        selects the file), and run every adapter of that format over its documents; ``project`` is the scope
+        its objects join in cross-resource policies (see :func:`conformance.engine.findings.project_of`)."""
         outcome = outcome or FileOutcome(files=1)
         self.guard.new_file()
         relative = relative or display
@@ -159,7 +166,11 @@ class FileScanner:
         adapters = [a for a in self._adapters[reads] if not a.needs_files or self._file_selected(a, relative)]
         markers = self._read_markers(text, display, self._adapters[reads][0].syntax, outcome)
         parsed = read_format(reads, text, display)
-        for issue in parsed.problems:
+        problems = parsed.problems
+        if reads == YAML_FORMAT and any(p.fatal for p in problems) and looks_templated(text):
+            outcome.findings.append(self._unrendered_template(problems, display, origin, markers, outcome))
+            problems = tuple(p for p in problems if not p.fatal)
+        for issue in problems:
             location = Location(display, issue.line, issue.column)
             if issue.fatal:
                 outcome.errors.append(error_finding(PARSE_ERROR, issue.message, location, origin=origin))
@@ -170,7 +181,63 @@ class FileScanner:
             outcome.documents += 1
             for adapter in adapters:
                 for subject in adapter.subjects(document, origin, relative):
-                    self._check(adapter, subject, relative, markers, outcome)
+                    self._check(adapter, subject, relative, markers, outcome, project)
+        return outcome
+
+    def _unrendered_template(
+        self, problems: Sequence[Any], display: str, origin: Origin, markers: Any, outcome: FileOutcome
+    ) -> Finding:
+        """A file that is not YAML because it holds template placeholders: a template, not a broken manifest."""
+        first = next(p for p in problems if p.fatal)
+        message = (
+            f"not checked: a template with placeholders that is not valid YAML until rendered ({first.message} "
+            "at this line); scan its rendered output instead (render it and pipe it to `conformance scan -`)"
+        )
+        severity = "error" if self.options.require_rendering else "note"
+        location = Location(display, first.line, first.column)
+        finding = notice_finding(TEMPLATE_NOT_RENDERED, severity, message, location, "template", origin)
+        return self._suppressed(finding, outcome, markers)
+
+    def scan_stdin(self, raw: bytes) -> FileOutcome:
+        """Standard input: ``helm template`` output (documents named by ``# Source:`` comments) is checked as a
+        rendered chart; anything else as a file named ``<stdin>``."""
+        from conformance.targets import helm
+
+        text = decode(raw)[0]
+        if text is not None and helm.is_rendered(text):
+            outcome = self.scan_rendered(helm.Rendered(text, STDIN_DISPLAY, None, ""), "")
+            outcome.files = 1
+            return outcome
+        return self.scan_bytes(raw, STDIN_DISPLAY)
+
+    def scan_rendered(self, rendered: Rendered, project: str) -> FileOutcome:
+        """The objects of a rendered chart, reported at their templates (inline markers are the templates')."""
+        from conformance.targets.adapters.kubernetes import KUBERNETES
+        from conformance.targets.adapters.rendered import RenderedAdapter
+
+        outcome = FileOutcome()
+        self.guard.new_file()
+        adapter = RenderedAdapter(rendered, kubernetes=KUBERNETES.configured(self.options.workloads))
+        origin = origin_of(rendered.display)
+        parsed = read_format(YAML_FORMAT, rendered.text, rendered.display)
+        for issue in parsed.problems:
+            location = Location(rendered.display, issue.line, issue.column)
+            message = f"rendered chart: {issue.message}"
+            if issue.fatal:
+                outcome.errors.append(error_finding(PARSE_ERROR, message, location, origin=origin))
+        markers_of: dict[str, Any] = {}
+        for document in parsed.documents:
+            outcome.documents += 1
+            for subject in adapter.subjects(document, origin, ""):
+                template = adapter.template_of(subject)
+                markers = NO_MARKERS
+                if template is not None and template.text is not None:
+                    if template.display not in markers_of:
+                        markers_of[template.display] = self._read_markers(
+                            template.text, template.display, "yaml", outcome
+                        )
+                    markers = markers_of[template.display]
+                self._check(adapter, subject, "", markers, outcome, project)
         return outcome
 
     def scan_repository(self, repository: Repository) -> FileOutcome:
@@ -179,7 +246,7 @@ class FileScanner:
         origin = origin_of(repository.display)
         for adapter in self._adapters[REPOSITORY_FORMAT]:
             for subject in adapter.subjects(repository, origin, ""):
-                self._check(adapter, subject, "", NO_MARKERS, outcome)
+                self._check(adapter, subject, "", NO_MARKERS, outcome, "")
         return outcome
 
     def scan_context(self, files: Sequence[InputFile]) -> FileOutcome:
@@ -198,13 +265,14 @@ class FileScanner:
                 if text is None:
                     continue
                 origin = origin_of(item.display)
+                project = project_of(item.path)
                 for document in read_format(YAML_FORMAT, text, item.display).documents:
                     for adapter in adapters:
                         for subject in adapter.subjects(document, origin, item.glob_path):
                             if subject.problems:
                                 continue
                             for policy in self.scope_checks[adapter.name]:
-                                self._record_facts(policy, adapter, subject, NO_ANNOTATIONS, outcome, False)
+                                self._record_facts(policy, adapter, subject, NO_ANNOTATIONS, outcome, project, False)
             except Exception:  # context is best effort: a file that cannot be read adds nothing
                 continue
         outcome.errors = []  # faults on files outside the scan are not this scan's errors
@@ -241,7 +309,13 @@ class FileScanner:
     # -- one subject ---------------------------------------------------------------------------------------
 
     def _check(
-        self, adapter: TargetAdapter, subject: Subject, relative: str, markers: Any, outcome: FileOutcome
+        self,
+        adapter: TargetAdapter,
+        subject: Subject,
+        relative: str,
+        markers: Any,
+        outcome: FileOutcome,
+        project: str,
     ) -> None:
         if subject.problems:
             for path, message in subject.problems:
@@ -263,7 +337,7 @@ class FileScanner:
         if subject.resource is not None and self.scope_checks[adapter.name]:
             recorded = False
             for policy in self.scope_checks[adapter.name]:
-                recorded = self._record_facts(policy, adapter, subject, annotations, outcome) or recorded
+                recorded = self._record_facts(policy, adapter, subject, annotations, outcome, project) or recorded
             if recorded and markers is not NO_MARKERS:
                 outcome.markers[subject.origin.display] = markers
 
@@ -310,6 +384,7 @@ class FileScanner:
         subject: Subject,
         annotations: Any,
         outcome: FileOutcome,
+        project: str,
         is_subject: bool = True,
     ) -> bool:
         """Record what a cross-resource policy extracts from a subject; True when it is one of its subjects
@@ -335,8 +410,15 @@ class FileScanner:
                     locations[path] = location
         assert subject.resource is not None
         document = subject.origin.document if subject.origin.document is not None else 0
+        whole = locations.get(())
         entry = ScopeEntry(
-            subject.resource, subject.origin.display, document, facts, locations, annotations if locations else None
+            subject.resource,
+            whole.file if whole is not None else subject.origin.display,
+            document,
+            facts,
+            locations,
+            annotations if locations else None,
+            project,
         )
         outcome.scope.setdefault(policy.id, []).append(entry)
         return bool(locations)

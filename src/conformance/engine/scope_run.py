@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from conformance.catalog.policy import CheckContext, Policy
+from conformance.catalog.policy import CheckContext, Policy, ScopeEntry
 from conformance.engine.findings import (
     Place,
     origin_of,
@@ -24,6 +24,15 @@ from conformance.targets.adapters.kubernetes import container_in_key
 from conformance.watchdog import PolicyTimeout, Watchdog
 
 
+def _subjects(policy: Policy, store: ScopeStore) -> Iterator[tuple[ScopeEntry, CheckContext]]:
+    """Each recorded entry of a policy, with the context of its own project's scope."""
+    for project in store.projects(policy.id):
+        scope = store.scope(policy.id, project)
+        ctx = CheckContext(policy.options, scope)
+        for entry in scope.entries:
+            yield entry, ctx
+
+
 def run_scope_policies(
     policies: Iterable[Policy],
     store: ScopeStore,
@@ -31,7 +40,7 @@ def run_scope_policies(
     suppressor: Suppressor | None = None,
     known_markers: Mapping[str, Any] | None = None,
 ) -> FileOutcome:
-    """Run each cross-resource policy once per subject, with every recorded entry in scope.
+    """Run each cross-resource policy once per subject, with every entry of the subject's project in scope.
 
     ``known_markers`` are the inline markers of the files the subjects come from, as the workers read them:
     files are never opened again here (one may have been replaced since).
@@ -41,10 +50,8 @@ def run_scope_policies(
     markers = known_markers or {}
     origins: dict[str, Origin] = {}
     for policy in policies:
-        scope = store.scope(policy.id)
-        ctx = CheckContext(policy.options, scope)
         timeouts = 0
-        for subject in scope.entries:
+        for subject, ctx in _subjects(policy, store):
             if not subject.locations or not policy.applies_to(subject.kind_key) or timeouts >= TIMEOUTS_BEFORE_DISABLED:
                 continue  # entries without positions come from context files: looked up, never reported
             violations, problem = call_under_budget(watchdog, lambda: list(policy.check(subject, ctx)))  # noqa: B023

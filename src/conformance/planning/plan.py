@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path as FsPath
 from typing import TYPE_CHECKING
 
@@ -14,7 +14,9 @@ from conformance.catalog.policy import Policy
 from conformance.config import Config, resolve_config
 from conformance.errors import ConfigError
 from conformance.model import Finding, Location, ScanResult
+from conformance.planning.charts import ChartPlan, plan_charts, split_charts
 from conformance.planning.files import file_selector, repositories_of
+from conformance.planning.kustomize import kustomizations_near, patch_files, without_patches
 from conformance.planning.policies import load_policies, possible_targets, untrusted_findings
 
 if TYPE_CHECKING:
@@ -53,6 +55,10 @@ class ScanRequest:
     inline_suppressions: bool | None = None
     policy_timeout: float | None = None
     targets: tuple[str, ...] = ()
+    helm: str | None = None
+    """The Helm executable (default: ``helm`` on PATH); never taken from a configuration file."""
+    helm_values: tuple[str, ...] = ()
+    require_rendering: bool = False
 
 
 @dataclass(frozen=True)
@@ -69,13 +75,14 @@ class PreparedScan:
     options: ScanOptions
     gate: Gate
     paths: tuple[str, ...] = ()
+    charts: ChartPlan = field(default_factory=lambda: ChartPlan((), (), ()))
 
 
 def prepare_scan(request: ScanRequest, record_evaluations: bool = False) -> PreparedScan:
     """Resolve config, policies, input files, repositories and context for a scan."""
     from conformance.engine import ScanOptions, error_finding
     from conformance.inputs import Excludes, collect
-    from conformance.model import READ_ERROR, Gate
+    from conformance.model import NOT_CHECKED, READ_ERROR, Gate
     from conformance.targets.adapters import REPOSITORY_FORMAT, adapter_for
 
     paths = list(request.paths) or ["."]
@@ -119,6 +126,19 @@ def prepare_scan(request: ScanRequest, record_evaluations: bool = False) -> Prep
     context_files: list[InputFile] = []
     if context_dirs and any(p.scope for p in policies):
         context_files, _ = collect(context_dirs, excludes)
+        context_files, _charts = split_charts(context_files, os.getcwd())
+    require_rendering = request.require_rendering or config.require_rendering
+    files, charts = split_charts(files, os.getcwd())
+    patches = patch_files(kustomizations_near(files))
+    files = without_patches(files, patches)
+    context_files = without_patches(context_files, patches)
+    chart_plan = plan_charts(
+        charts,
+        request.helm,
+        config.helm_values,
+        [os.path.abspath(v) for v in request.helm_values],
+        require_rendering,
+    )
     input_errors = [error_finding(READ_ERROR, p.message, Location(p.display)) for p in problems]
     options = ScanOptions(
         fail_on=request.fail_on or config.fail_on,
@@ -126,6 +146,7 @@ def prepare_scan(request: ScanRequest, record_evaluations: bool = False) -> Prep
         jobs=request.jobs,
         record_evaluations=record_evaluations,
         policy_timeout=request.policy_timeout if request.policy_timeout is not None else config.policy_timeout,
+        require_rendering=require_rendering,
         suppressor=_suppressor(request, config, catalog),
         complete=_complete(request, file_args, config),
         workloads=config.workloads,
@@ -140,6 +161,7 @@ def prepare_scan(request: ScanRequest, record_evaluations: bool = False) -> Prep
         hard_fail_on=request.hard_fail_on,
         soft_fail_on=request.soft_fail_on,
         known_ids=catalog.known_ids,
+        informational=frozenset() if require_rendering else frozenset(NOT_CHECKED),
     )
     _check_selectors(catalog, gate)
     return PreparedScan(
@@ -158,6 +180,7 @@ def prepare_scan(request: ScanRequest, record_evaluations: bool = False) -> Prep
         options,
         gate,
         tuple(file_args),
+        chart_plan,
     )
 
 
@@ -224,10 +247,11 @@ def execute_scan(prepared: PreparedScan, stdin: bytes | None = None) -> ScanResu
         prepared.policies,
         prepared.options,
         stdin=stdin,
-        extra_errors=prepared.input_errors,
-        extra_findings=untrusted_findings(prepared.catalog),
+        extra_errors=[*prepared.input_errors, *prepared.charts.errors],
+        extra_findings=[*untrusted_findings(prepared.catalog), *prepared.charts.findings],
         repositories=prepared.repositories,
         context_files=prepared.context_files,
+        rendered=prepared.charts.rendered,
     )
     from conformance.ownership import OwnerIndex
 

@@ -27,6 +27,8 @@ from urllib.parse import quote
 
 from conformance import __version__
 from conformance.model import (
+    CHART_NOT_RENDERED,
+    CHART_RENDER_ERROR,
     DUPLICATE_KEY,
     EXPIRED_WAIVER,
     INTERNAL_ERROR,
@@ -36,6 +38,7 @@ from conformance.model import (
     POLICY_ERROR,
     READ_ERROR,
     STALE_WAIVER,
+    TEMPLATE_NOT_RENDERED,
     UNTRUSTED_POLICY,
     Finding,
     PolicyInfo,
@@ -136,6 +139,26 @@ _RESERVED: dict[str, tuple[str, str, str, str]] = {
         "The scanner failed on a file",
         "conformance itself failed while scanning the file; its findings for the file are incomplete.",
         "Report the message to the conformance developers.",
+    ),
+    CHART_NOT_RENDERED: (
+        "note",
+        "Helm chart was not rendered, so its templates were not checked",
+        "The directory holds a Helm chart. Its templates are Go templates, not manifests: they are checked through "
+        "the objects Helm renders from them, and Helm was not available to render them.",
+        "Install Helm (or pass --helm PATH), or check the rendered chart: helm template CHART | conformance scan -",
+    ),
+    TEMPLATE_NOT_RENDERED: (
+        "note",
+        "File is a template that is not YAML until rendered",
+        "The file holds template placeholders and does not parse as YAML, so it was not checked as a manifest.",
+        "Render it with its tool and pipe the result to conformance scan -, or exclude it.",
+    ),
+    CHART_RENDER_ERROR: (
+        "error",
+        "Helm chart could not be rendered",
+        "helm template failed on the chart (a missing dependency, a template error, a values file outside the "
+        "chart), so its objects were not checked.",
+        "Run helm template on the chart to see the error, and fix the chart or its values.",
     ),
 }
 

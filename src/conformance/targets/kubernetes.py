@@ -13,6 +13,7 @@ from typing import Any
 
 from conformance.model import Path, ResourceId
 from conformance.targets import kinds
+from conformance.targets.apiview import api_view, extend_to_null_key
 
 POD_SPEC_PATHS: Mapping[str, Path] = {
     "Pod": ("spec",),
@@ -60,6 +61,8 @@ class Resource:
     """Where the object sits inside its document: ``()``, or ``("items", i)`` for a List item."""
     workload: kinds.Workload | None = field(default=None, repr=False, compare=False)
     """Where its pods are described (set by the adapter from the scan's table; None: the shipped table)."""
+    nulls: frozenset[Path] = field(default=frozenset(), repr=False, compare=False)
+    """Paths of the keys written with a null value, which :attr:`data` does not have (see :func:`api_view`)."""
 
     @property
     def id(self) -> ResourceId:
@@ -117,16 +120,35 @@ def is_kubernetes_object(data: Any) -> bool:
 
 
 def resources_of(data: Any, file: str, document_index: int) -> Iterator[tuple[Path, Any]]:
-    """Yield (path, object) for each Kubernetes object in a document; List items are objects of their own."""
+    """Yield (path, object) for each Kubernetes object in a document; List items are objects of their own.
+
+    Each object is yielded as the API server reads it (:func:`api_view`): a field whose value is null is not
+    there at all.
+    """
     if not is_kubernetes_object(data):
         return
     items = data.get("items")
     if data["kind"].endswith("List") and isinstance(items, list):
         for i, item in enumerate(items):
             if is_kubernetes_object(item):
-                yield ("items", i), item
+                yield ("items", i), api_view(item)
         return
-    yield (), data
+    yield (), api_view(data)
+
+
+def at_null_key(resource: Resource, path: Path, *keys: Any) -> Path:
+    """Where to report that ``keys`` are missing under ``path``: at the first of them written with a null value
+    (``memory:`` left empty), so the finding gets that key's line; else at ``path`` itself."""
+    for key in keys:
+        if (*path, key) in resource.nulls:
+            return (*path, key)
+    return path
+
+
+def toward_written_null(resource: Resource, path: Path, message: str) -> Path:
+    """The path of a "required property" violation, extended by the missing key when that key is written
+    with a null value, so the finding points at the null key's line rather than at its parent."""
+    return extend_to_null_key(resource.nulls, path, message)
 
 
 def make_resource(
@@ -151,6 +173,7 @@ def make_resource(
         data=data,
         base_path=base_path,
         workload=workload or kinds.shipped().lookup(data["apiVersion"], data["kind"]),
+        nulls=getattr(data, "nulls", frozenset()),
     )
 
 
@@ -290,23 +313,60 @@ def _pod_containers(spec_path: Path, spec: Mapping[str, Any]) -> Iterator[Contai
             )
 
 
-def _expect(problems: list[tuple[Path, str]], data: Any, path: Path, kind: type | tuple[type, ...], what: str) -> Any:
+def _expect(
+    problems: list[tuple[Path, str]],
+    data: Any,
+    path: Path,
+    kind: type | tuple[type, ...],
+    what: str,
+    base: Path = (),
+) -> Any:
+    """The value at ``path`` inside ``data`` (which sits at ``base`` in the object), or None when it is absent
+    or of the wrong shape (then recorded as a problem)."""
     value = get_path(data, path)
-    if value is not None and not isinstance(value, kind):
+    path = (*base, *path) if base else path
+    if value is not None and (not isinstance(value, kind) or (isinstance(value, bool) and bool not in _kinds(kind))):
         dotted = ".".join(str(p) for p in path)
         problems.append((path, f"{dotted} must be {what}, not {type(value).__name__}"))
         return None
     return value
 
 
+def _kinds(kind: type | tuple[type, ...]) -> tuple[type, ...]:
+    return kind if isinstance(kind, tuple) else (kind,)
+
+
+def _expect_item(problems: list[tuple[Path, str]], data: Any, path: Path) -> Any:
+    """A list item must be a mapping; a null one is the zero value, which the API server refuses."""
+    value = get_path(data, path)
+    if value is None:
+        problems.append((path, f"{'.'.join(str(p) for p in path)} must be a mapping, not null"))
+        return None
+    return _expect(problems, data, path, Mapping, "a mapping")
+
+
+_SECURITY_CONTEXT_SHAPE: tuple[tuple[Path, type | tuple[type, ...], str], ...] = (
+    (("runAsUser",), int, "an integer"),
+    (("runAsGroup",), int, "an integer"),
+    (("runAsNonRoot",), bool, "a boolean"),
+    (("seccompProfile",), Mapping, "a mapping"),
+    (("seLinuxOptions",), Mapping, "a mapping"),
+    (("windowsOptions",), Mapping, "a mapping"),
+    (("appArmorProfile",), Mapping, "a mapping"),
+)
+"""The fields a pod's and a container's securityContext share (the ones containers inherit)."""
+
 _CONTAINER_SHAPE: tuple[tuple[Path, type | tuple[type, ...], str], ...] = (
     (("name",), str, "a string"),
     (("image",), str, "a string"),
     (("securityContext",), Mapping, "a mapping"),
+    *((("securityContext", *sub), kind, what) for sub, kind, what in _SECURITY_CONTEXT_SHAPE),
+    (("securityContext", "privileged"), bool, "a boolean"),
+    (("securityContext", "allowPrivilegeEscalation"), bool, "a boolean"),
+    (("securityContext", "readOnlyRootFilesystem"), bool, "a boolean"),
     (("securityContext", "capabilities"), Mapping, "a mapping"),
     (("securityContext", "capabilities", "add"), list, "a list"),
     (("securityContext", "capabilities", "drop"), list, "a list"),
-    (("securityContext", "seccompProfile"), Mapping, "a mapping"),
     (("resources",), Mapping, "a mapping"),
     (("resources", "requests"), Mapping, "a mapping"),
     (("resources", "limits"), Mapping, "a mapping"),
@@ -350,15 +410,25 @@ def _pod_shape_problems(problems: list[tuple[Path, str]], data: Mapping[str, Any
     template_metadata = (*spec_path[:-1], "metadata")
     if spec_path != ("spec",) and _expect(problems, data, template_metadata, Mapping, "a mapping"):
         _expect(problems, data, (*template_metadata, "labels"), Mapping, "a mapping")
-    _expect(problems, data, (*spec_path, "securityContext"), Mapping, "a mapping")
+    if _expect(problems, data, (*spec_path, "securityContext"), Mapping, "a mapping") is not None:
+        for sub_path, kind, what in _SECURITY_CONTEXT_SHAPE:
+            _expect(problems, data, (*spec_path, "securityContext", *sub_path), kind, what)
+    for field_name in ("hostNetwork", "hostPID", "hostIPC"):
+        _expect(problems, data, (*spec_path, field_name), bool, "a boolean")
     volumes = _expect(problems, data, (*spec_path, "volumes"), list, "a list")
     for i, _volume in enumerate(volumes or ()):
-        _expect(problems, data, (*spec_path, "volumes", i), Mapping, "a mapping")
+        volume = (*spec_path, "volumes", i)
+        if _expect_item(problems, data, volume) is None:
+            continue
+        if _expect(problems, data, (*volume, "hostPath"), Mapping, "a mapping") is not None:
+            _expect(problems, data, (*volume, "hostPath", "path"), str, "a string")
     for container_type in CONTAINER_TYPES:
         items = _expect(problems, data, (*spec_path, container_type), list, "a list")
         for i, _ in enumerate(items or ()):
             base = (*spec_path, container_type, i)
-            if _expect(problems, data, base, Mapping, "a mapping") is None:
+            container = _expect_item(problems, data, base)
+            if container is None:
                 continue
             for sub_path, kind, what in _CONTAINER_SHAPE:
-                _expect(problems, data, (*base, *sub_path), kind, what)
+                if sub_path[0] in container:
+                    _expect(problems, container, sub_path, kind, what, base)

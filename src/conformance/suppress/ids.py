@@ -1,0 +1,25 @@
+"""What every kind of suppression shares: the kinds, and the policy ids they name."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+
+SUPPRESSION_KINDS = ("inline", "annotation", "waiver", "baseline")
+"""The kinds of :class:`~conformance.model.Suppression` (re-exported here), from the most local."""
+IN_SOURCE_KINDS = ("inline", "annotation")
+"""Suppressions written in the scanned file itself (SARIF ``inSource``); the others are ``external``."""
+POLICY_ID = re.compile(r"^[a-z0-9][a-z0-9-]*/[a-z0-9][a-z0-9-]*$")
+"""The syntax of a policy id (the same as the catalog's): ``<pack>/<kebab-slug>``."""
+
+
+def _did_you_mean(policy_id: str, known_ids: Collection[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(policy_id, list(known_ids), n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def unknown_policy_message(policy_id: str, known_ids: Collection[str]) -> str:
+    """``unknown policy id 'k8s/no-host-pids' (did you mean 'k8s/no-host-pid'?)``."""
+    return f"unknown policy id '{policy_id}'{_did_you_mean(policy_id, known_ids)}"

@@ -1,0 +1,1 @@
+"""Helpers for testing policies: the fixture runner (:mod:`.fixtures`)."""
