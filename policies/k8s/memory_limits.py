@@ -28,8 +28,8 @@ from conformance.api import (
     at_null_key,
     checked_container_types,
     containers,
+    get_path,
     include_init_containers_option,
-    pod_spec,
 )
 
 ID = "k8s/memory-limits"
@@ -62,11 +62,9 @@ def _has_memory_limit(resources: Any) -> bool:
 
 
 def check(resource: Resource, ctx: CheckContext) -> Iterator[Violation]:
-    spec = pod_spec(resource) or {}
-    if _has_memory_limit(spec.get("resources")):
-        return
     for container in containers(resource, checked_container_types(ctx.options)):
-        if _has_memory_limit(container.data.get("resources")):
+        spec = get_path(resource.data, container.pod_spec_path)  # its own pod's (a LeaderWorkerSet has two)
+        if _has_memory_limit(spec.get("resources")) or _has_memory_limit(container.data.get("resources")):
             continue
         yield Violation(
             f"{container.label} has no memory limit",

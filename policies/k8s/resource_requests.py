@@ -29,8 +29,8 @@ from conformance.api import (
     at_null_key,
     checked_container_types,
     containers,
+    get_path,
     include_init_containers_option,
-    pod_spec,
 )
 
 ID = "k8s/resource-requests"
@@ -72,9 +72,9 @@ def _quantities(resources: Any, *sections: str) -> set[str]:
 
 
 def check(resource: Resource, ctx: CheckContext) -> Iterator[Violation]:
-    spec = pod_spec(resource) or {}
-    pod_level = _quantities(spec.get("resources"), "requests", "limits")
     for container in containers(resource, checked_container_types(ctx.options)):
+        spec = get_path(resource.data, container.pod_spec_path)  # its own pod's (a LeaderWorkerSet has two)
+        pod_level = _quantities(spec.get("resources"), "requests", "limits")
         declared = _quantities(container.data.get("resources"), "requests", "limits") | pod_level
         missing = [name for name in REQUIRED if name not in declared]
         if not missing:
