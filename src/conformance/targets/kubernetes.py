@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from conformance.model import Path, ResourceId
@@ -68,7 +69,7 @@ class Resource:
     def id(self) -> ResourceId:
         return ResourceId(self.kind, self.name, self.namespace, self.api_version)
 
-    @property
+    @cached_property
     def kind_key(self) -> str:
         """``Deployment`` for Kubernetes' own kind, ``argoproj.io/Rollout`` for a custom one (see
         :mod:`conformance.targets.kinds`)."""
