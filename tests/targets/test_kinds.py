@@ -251,3 +251,22 @@ def test_a_malformed_workload_entry_is_a_configuration_error(tmp_path: Path, ent
     result = _scan(str(tmp_path))
     assert result.exit_code == 2
     assert message in result.output
+
+
+@pytest.mark.parametrize("name", ["Deployment", "argoproj.io/Rollout", "apps/Deployment", "pod-bearing"])
+def test_kind_names_policies_may_use(name: str) -> None:
+    assert kinds.kind_name_problem(name) is None
+
+
+def test_a_kind_name_that_selects_nothing_is_a_policy_error(tmp_path: Path) -> None:
+    from conformance.catalog.python_policy import load_python_policy
+    from conformance.errors import PolicyDefinitionError
+
+    module = tmp_path / "rollouts.py"
+    module.write_text(
+        'ID = "acme/rollouts"\nTITLE = "t"\nSEVERITY = "note"\nKINDS = ("argoproj.io/rollout",)\n'
+        "def check(resource, ctx):\n    return ()\n",
+        "utf-8",
+    )
+    with pytest.raises(PolicyDefinitionError, match=r"field KINDS: 'argoproj\.io/rollout' is not a kind"):
+        load_python_policy(module)

@@ -11,6 +11,7 @@ the custom resources in the shipped table (``kinds.yaml``) plus the ``workloads`
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -141,6 +142,17 @@ def shipped() -> KindTable:
 def kind_key(api_version: str, kind: str) -> str:
     """The kind key of an object, with the shipped table (see the module docstring)."""
     return shipped().key(api_version, kind)
+
+
+KIND_NAME = re.compile(r"^(?:(?:[a-z0-9]([-a-z0-9.]*[a-z0-9])?)/)?[A-Z][A-Za-z0-9]*$")
+"""How a policy names a kind: ``Deployment`` or ``<group>/<Kind>``."""
+
+
+def kind_name_problem(name: str) -> str | None:
+    """Why a policy's kind name selects nothing (a typo of a group name, a lower-case kind), or None."""
+    if name in KIND_GROUPS or KIND_NAME.match(name):
+        return None
+    return f"{name!r} is not a kind (Deployment, argoproj.io/Rollout) nor one of {', '.join(KIND_GROUPS)}"
 
 
 class KindSelector:
