@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from conformance.engine.findings import error_finding
-from conformance.engine.scanner import FileOutcome, FileScanner
+from conformance.engine.outcome import FileOutcome
+from conformance.engine.scanner import FileScanner
 from conformance.inputs import InputFile
 from conformance.model import INTERNAL_ERROR, Finding, Location, tally_of
 from conformance.store import pack

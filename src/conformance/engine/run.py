@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, Any
 from conformance.catalog.policy import Policy
 from conformance.engine.findings import origin_of
 from conformance.engine.options import ScanOptions
+from conformance.engine.outcome import FileOutcome
 from conformance.engine.pool import chunks_of, in_pool, jobs_for, read_context, scan_chunk
-from conformance.engine.scanner import FileOutcome, FileScanner
+from conformance.engine.scanner import FileScanner
 from conformance.engine.scope_run import run_scope_policies
 from conformance.inputs import InputFile
 from conformance.model import Evaluation, Finding, PolicyInfo, ScanResult, ScanStats
@@ -28,6 +29,7 @@ from conformance.suppressor import Hits, fixed_entries
 
 if TYPE_CHECKING:
     from conformance.targets.helm import Rendered
+    from conformance.targets.kustomize import Built
     from conformance.targets.repo import Repository
 
 
@@ -74,13 +76,14 @@ def scan(
     extra_findings: Sequence[Finding] = (),
     repositories: Sequence[Repository] = (),
     context_files: Sequence[InputFile] = (),
-    rendered: Sequence[Rendered] = (),
+    rendered: Sequence[Rendered | Built] = (),
 ) -> ScanResult:
     """Scan files (and stdin's bytes, if given) with the given policies.
 
     ``context_files`` are read only when a cross-resource policy has a subject among the scanned objects, and
     only to record what such policies look up (a partial scan's view of the rest of the repository).
-    ``rendered`` are charts rendered by Helm: each is its own project for cross-resource policies.
+    ``rendered`` are charts rendered by Helm and Kustomize builds: each is its own project for cross-resource
+    policies.
     """
     started = time.perf_counter()
     scanner = FileScanner(policies, options)
@@ -94,8 +97,8 @@ def scan(
         if stdin is not None:
             collected.absorb(scanner.scan_stdin(stdin), ordered=False)
         _scan_files(scanner, ordered_files, options.jobs, collected)
-        for chart in rendered:
-            collected.absorb(scanner.scan_rendered(chart, chart.chart_root or ""), ordered=False)
+        for stream in rendered:
+            collected.absorb(scanner.scan_rendered(stream, stream.project, stream.tree), ordered=False)
         if context_files and collected.subjects:
             _read_context(scanner, files, context_files, options.jobs, collected)
         collected.absorb(

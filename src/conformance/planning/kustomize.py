@@ -5,15 +5,22 @@ security context: checked as a whole object it would be reported for everything 
 kustomizations met by a scan (those scanned, and those in the directories of scanned files up to their
 project's root, so a pre-commit hook given one patch still knows it is one) are read, and the files their
 ``patches``, ``patchesStrategicMerge`` and ``patchesJson6902`` name leave the list of files to check.
+
+With ``--render-kustomize`` each kustomization root is also built (see :mod:`conformance.targets.kustomize`)
+and the files its objects come from are checked through the build instead.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from conformance.inputs import InputFile, cached_git_root
+
+if TYPE_CHECKING:
+    from conformance.model import Finding
+    from conformance.targets.kustomize import Built
 
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 MAX_KUSTOMIZATION_BYTES = 1024 * 1024
@@ -92,3 +99,48 @@ def without_patches(files: Sequence[InputFile], patches: set[str]) -> list[Input
     if not patches:
         return list(files)
     return [item for item in files if os.path.normpath(os.path.abspath(item.path)) not in patches]
+
+
+def kustomization_roots(kustomization_files: Iterable[str]) -> list[str]:
+    """The directories of kustomizations no other of them includes (overlays, and lone kustomizations)."""
+    directories = {os.path.dirname(path): path for path in kustomization_files}
+    included: set[str] = set()
+    for directory, path in directories.items():
+        data = _read(path)
+        if isinstance(data, Mapping):
+            from conformance.targets.kustomize import references
+
+            included.update(os.path.normpath(os.path.join(directory, ref)) for ref in references(data))
+    return sorted(d for d in directories if os.path.normpath(d) not in included)
+
+
+def plan_builds(
+    files: Sequence[InputFile], explicit: str | None
+) -> tuple[list[Built], list[Finding], set[str]]:
+    """Build every kustomization root among the scanned files: the builds, errors for those that failed, and the
+    source files the builds checked (which are then not checked again on their own)."""
+    from conformance.engine.findings import error_finding
+    from conformance.errors import ConfigError
+    from conformance.model import KUSTOMIZE_BUILD_ERROR, Location
+    from conformance.targets.kustomize import build, find_command, origins_in
+
+    listed = [os.path.abspath(f.path) for f in files if os.path.basename(f.path) in KUSTOMIZATION_NAMES]
+    displays = {os.path.abspath(f.path): f.display for f in files}
+    if not listed:
+        return [], [], set()
+    command = find_command(explicit)
+    if command is None:
+        raise ConfigError("--render-kustomize: neither kustomize nor kubectl was found (name one with --kustomize)")
+    built: list[Built] = []
+    errors: list[Finding] = []
+    checked: set[str] = set()
+    by_directory = {os.path.dirname(path): path for path in listed}
+    for root in kustomization_roots(listed):
+        display = displays[by_directory[root]]
+        output = build(command, root, display, cached_git_root(root) or os.getcwd())
+        if isinstance(output, str):
+            errors.append(error_finding(KUSTOMIZE_BUILD_ERROR, output, Location(display)))
+            continue
+        built.append(output)
+        checked |= origins_in(output)
+    return built, errors, checked

@@ -16,7 +16,7 @@ from conformance.errors import ConfigError
 from conformance.model import Finding, Location, ScanResult
 from conformance.planning.charts import ChartPlan, plan_charts, split_charts
 from conformance.planning.files import file_selector, repositories_of
-from conformance.planning.kustomize import kustomizations_near, patch_files, without_patches
+from conformance.planning.kustomize import kustomizations_near, patch_files, plan_builds, without_patches
 from conformance.planning.policies import load_policies, possible_targets, untrusted_findings
 
 if TYPE_CHECKING:
@@ -59,6 +59,9 @@ class ScanRequest:
     """The Helm executable (default: ``helm`` on PATH); never taken from a configuration file."""
     helm_values: tuple[str, ...] = ()
     require_rendering: bool = False
+    render_kustomize: bool = False
+    kustomize: str | None = None
+    """The kustomize or kubectl executable (default: kustomize, else kubectl, on PATH)."""
 
 
 @dataclass(frozen=True)
@@ -139,6 +142,12 @@ def prepare_scan(request: ScanRequest, record_evaluations: bool = False) -> Prep
         [os.path.abspath(v) for v in request.helm_values],
         require_rendering,
     )
+    if request.render_kustomize or config.render_kustomize:
+        builds, build_errors, built_sources = plan_builds(files, request.kustomize)
+        files = without_patches(files, built_sources)
+        chart_plan = replace(
+            chart_plan, rendered=(*chart_plan.rendered, *builds), errors=(*chart_plan.errors, *build_errors)
+        )
     input_errors = [error_finding(READ_ERROR, p.message, Location(p.display)) for p in problems]
     options = ScanOptions(
         fail_on=request.fail_on or config.fail_on,

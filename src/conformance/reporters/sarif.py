@@ -34,6 +34,7 @@ from conformance.model import (
     INTERNAL_ERROR,
     INVALID_OBJECT,
     INVALID_SUPPRESSION,
+    KUSTOMIZE_BUILD_ERROR,
     PARSE_ERROR,
     POLICY_ERROR,
     READ_ERROR,
@@ -159,6 +160,13 @@ _RESERVED: dict[str, tuple[str, str, str, str]] = {
         "helm template failed on the chart (a missing dependency, a template error, a values file outside the "
         "chart), so its objects were not checked.",
         "Run helm template on the chart to see the error, and fix the chart or its values.",
+    ),
+    KUSTOMIZE_BUILD_ERROR: (
+        "error",
+        "Kustomization could not be built",
+        "Building the kustomization root failed (a missing file, a remote base, which is never fetched, or an "
+        "invalid patch), so its objects were not checked through the build.",
+        "Run kubectl kustomize on the directory to see the error, and fix the kustomization.",
     ),
 }
 

@@ -84,6 +84,14 @@ class Rendered:
     chart_display: str
     """The prefix of report paths: ``<chart display>/templates/x.yaml``."""
 
+    @property
+    def project(self) -> str:
+        return self.chart_root or ""
+
+    @property
+    def tree(self) -> str:
+        return self.chart_root or ""
+
 
 def find_helm(explicit: str | None = None) -> str | None:
     """The Helm executable: the one named, else ``helm`` on PATH."""
