@@ -18,7 +18,6 @@ from conformance.catalog.policy import Policy
 from conformance.engine.findings import origin_of
 from conformance.engine.options import ScanOptions
 from conformance.engine.outcome import FileOutcome
-from conformance.engine.pool import chunks_of, in_pool, jobs_for, read_context, scan_chunk
 from conformance.engine.scanner import FileScanner
 from conformance.engine.scope_run import run_scope_policies
 from conformance.inputs import InputFile
@@ -31,6 +30,24 @@ if TYPE_CHECKING:
     from conformance.targets.helm import Rendered
     from conformance.targets.kustomize import Built
     from conformance.targets.repo import Repository
+
+
+PARALLEL_MIN_FILES = 64
+CHUNK_FILES = 16
+
+
+def chunks_of(files: Sequence[InputFile], size: int = CHUNK_FILES) -> list[Sequence[InputFile]]:
+    return [files[start : start + size] for start in range(0, len(files), size)]
+
+
+def jobs_for(requested: int, files: int) -> int:
+    """Worker processes for a number of files: as asked, else one below :data:`PARALLEL_MIN_FILES`, else the
+    CPUs (at most 8)."""
+    if requested > 0:
+        return requested
+    if files < PARALLEL_MIN_FILES:
+        return 1
+    return max(1, min(os.cpu_count() or 1, 8))
 
 
 @dataclass
@@ -133,6 +150,8 @@ def scan(
 def _scan_files(scanner: FileScanner, files: Sequence[InputFile], requested: int, collected: _Collected) -> None:
     jobs = jobs_for(requested, len(files))
     if jobs > 1 and len(files) > 1:
+        from conformance.engine.pool import in_pool, scan_chunk
+
         for outcome in in_pool(scanner, scan_chunk, chunks_of(files), jobs):
             collected.absorb(outcome, ordered=True)
         return
@@ -153,6 +172,8 @@ def _read_context(
     others = [item for item in context_files if os.path.realpath(item.path) not in scanned]
     jobs = jobs_for(requested, len(others))
     if jobs > 1 and len(others) > 1:  # a pre-commit hook in a large repository
+        from conformance.engine.pool import in_pool, read_context
+
         for outcome in in_pool(scanner, read_context, chunks_of(others), jobs):
             collected.absorb(outcome, ordered=False)
     else:

@@ -49,12 +49,11 @@ from conformance.targets.adapters import (
     REPOSITORY_FORMAT,
     YAML_FORMAT,
     Subject,
-    TargetAdapter,
     read_format,
 )
-from conformance.targets.helm import looks_templated
 
 if TYPE_CHECKING:
+    from conformance.targets.adapters import TargetAdapter
     from conformance.targets.helm import Rendered
     from conformance.targets.kustomize import Built
     from conformance.targets.repo import Repository
@@ -135,7 +134,7 @@ class FileScanner:
         markers = self._read_markers(text, display, self._adapters[reads][0].syntax, outcome)
         parsed = read_format(reads, text, display)
         problems = parsed.problems
-        if reads == YAML_FORMAT and any(p.fatal for p in problems) and looks_templated(text):
+        if reads == YAML_FORMAT and any(p.fatal for p in problems) and _looks_templated(text):
             outcome.findings.append(self._unrendered_template(problems, display, origin, markers, outcome))
             problems = tuple(p for p in problems if not p.fatal)
         for issue in problems:
@@ -441,3 +440,9 @@ class FileScanner:
         if self.suppressor is None:
             return finding
         return self.suppressor.apply(finding, outcome.hits, markers, annotations, key, container)
+
+
+def _looks_templated(text: str) -> bool:
+    from conformance.targets.helm import looks_templated
+
+    return looks_templated(text)

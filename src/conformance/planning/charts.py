@@ -6,12 +6,15 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from conformance.engine.findings import error_finding, notice_finding
 from conformance.inputs import InputFile, display_path
 from conformance.model import CHART_NOT_RENDERED, CHART_RENDER_ERROR, Finding, Location
 from conformance.targets import helm
-from conformance.targets.kustomize import Built
+
+if TYPE_CHECKING:
+    from conformance.targets.kustomize import Built
 
 
 @dataclass(frozen=True)

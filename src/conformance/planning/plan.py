@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path as FsPath
 from typing import TYPE_CHECKING
 
@@ -14,15 +14,14 @@ from conformance.catalog.policy import Policy
 from conformance.config import Config, resolve_config
 from conformance.errors import ConfigError
 from conformance.model import Finding, Location, ScanResult
-from conformance.planning.charts import ChartPlan, plan_charts, split_charts
 from conformance.planning.files import file_selector, repositories_of
-from conformance.planning.kustomize import kustomizations_near, patch_files, plan_builds, without_patches
 from conformance.planning.policies import load_policies, possible_targets, untrusted_findings
 
 if TYPE_CHECKING:
     from conformance.engine import ScanOptions
     from conformance.inputs import InputFile, InputProblem
     from conformance.model import Gate
+    from conformance.planning.charts import ChartPlan
     from conformance.suppressor import Suppressor
     from conformance.targets.repo import Repository
 
@@ -78,7 +77,8 @@ class PreparedScan:
     options: ScanOptions
     gate: Gate
     paths: tuple[str, ...] = ()
-    charts: ChartPlan = field(default_factory=lambda: ChartPlan((), (), ()))
+    charts: ChartPlan | None = None
+    """Charts and Kustomize builds met, rendered or noted (None: none met)."""
 
 
 def prepare_scan(request: ScanRequest, record_evaluations: bool = False) -> PreparedScan:
@@ -86,6 +86,8 @@ def prepare_scan(request: ScanRequest, record_evaluations: bool = False) -> Prep
     from conformance.engine import ScanOptions, error_finding
     from conformance.inputs import Excludes, collect
     from conformance.model import NOT_CHECKED, READ_ERROR, Gate
+    from conformance.planning.charts import plan_charts, split_charts
+    from conformance.planning.kustomize import kustomizations_near, patch_files, plan_builds, without_patches
     from conformance.targets.adapters import REPOSITORY_FORMAT, adapter_for
 
     paths = list(request.paths) or ["."]
@@ -251,16 +253,17 @@ def execute_scan(prepared: PreparedScan, stdin: bytes | None = None) -> ScanResu
     """Run the engine on a prepared scan."""
     from conformance.engine import scan
 
+    charts = prepared.charts
     result = scan(
         prepared.files,
         prepared.policies,
         prepared.options,
         stdin=stdin,
-        extra_errors=[*prepared.input_errors, *prepared.charts.errors],
-        extra_findings=[*untrusted_findings(prepared.catalog), *prepared.charts.findings],
+        extra_errors=[*prepared.input_errors, *(charts.errors if charts else ())],
+        extra_findings=[*untrusted_findings(prepared.catalog), *(charts.findings if charts else ())],
         repositories=prepared.repositories,
         context_files=prepared.context_files,
-        rendered=prepared.charts.rendered,
+        rendered=charts.rendered if charts else (),
     )
     from conformance.ownership import OwnerIndex
 

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -73,6 +71,9 @@ def _offline_environment(home: str) -> dict[str, str]:
 
 def build(command: list[str], root: str, display: str, tree: str) -> Built | str:
     """Build a kustomization root with origin annotations, or say why it failed."""
+    import subprocess
+    import tempfile
+
     with tempfile.TemporaryDirectory(prefix="conformance-kustomize-") as wrapper:
         relative = os.path.relpath(os.path.realpath(root), os.path.realpath(wrapper))
         with open(os.path.join(wrapper, "kustomization.yaml"), "w", encoding="utf-8") as handle:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Hashable, Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from conformance import yamlio
@@ -26,21 +26,22 @@ def span_location(display: str, span: yamlio.NodeSpan) -> Location:
     return Location(display, span.line, span.column, span.end_line, span.end_column)
 
 
-@dataclass(frozen=True)
 class KubernetesAdapter:
-    name: str = "kubernetes"
-    reads: str = YAML_FORMAT
-    syntax: str = "yaml"
-    default_files: tuple[str, ...] = ()
-    needs_files: bool = False
-    cross_resource: bool = True
-    walks_manifests: bool = True
-    table: kinds.KindTable | None = None
-    """Built-in kinds and workloads (None: the shipped table; a scan's configuration may extend it)."""
+    name = "kubernetes"
+    reads = YAML_FORMAT
+    syntax = "yaml"
+    default_files = ()
+    needs_files = False
+    cross_resource = True
+    walks_manifests = True
+
+    def __init__(self, table: kinds.KindTable | None = None) -> None:
+        self.table = table
+        """Built-in kinds and workloads (None: the shipped table; a scan's configuration may extend it)."""
 
     def configured(self, workloads: tuple[Any, ...]) -> KubernetesAdapter:
         """This adapter with the configuration's ``workloads`` added to the shipped table."""
-        return replace(self, table=kinds.shipped().extended(workloads)) if workloads else self
+        return KubernetesAdapter(kinds.shipped().extended(workloads)) if workloads else self
 
     def meets(self, path: str, is_directory: bool, diff_aware: bool) -> bool:
         return True  # any YAML or JSON file, and standard input, may hold objects
