@@ -160,6 +160,7 @@ def prepare_scan(request: ScanRequest, record_evaluations: bool = False) -> Prep
         require_rendering=require_rendering,
         suppressor=_suppressor(request, config, catalog),
         complete=_complete(request, file_args, config),
+        workloads=config.workloads,
     )
     if changes is not None and request.new_only:
         from conformance.planning.new_only import before_the_change
