@@ -140,7 +140,7 @@ def collect(
         elif os.path.isdir(arg):
             git_top = _cached_git_root(os.path.abspath(arg))
             root = git_top or os.path.abspath(arg)
-            visible = _git_visible(arg) if git_top else None
+            visible = _git_visible(arg, git_top) if git_top else None
             for path, problem in _walk(arg, excludes, include, root, manifests, visible):
                 if problem:
                     problems.append(InputProblem(display_path(path, base), problem))
@@ -155,25 +155,20 @@ def collect(
     return files, problems
 
 
-def _git_visible(directory: str) -> set[str] | None:
-    """Absolute paths of the files git sees under ``directory`` (tracked, or untracked and not ignored); None
-    when git cannot tell (not installed, not a work tree) or the directory itself is ignored."""
-    import subprocess
+def _git_visible(directory: str, top: str) -> set[str] | None:
+    """Absolute paths of the files git sees under ``directory`` (tracked, or untracked and not ignored), asking
+    the work tree ``top`` only (never a repository git would discover inside the scanned tree); None when git
+    cannot tell (not installed, not a work tree) or the directory itself is ignored."""
+    from conformance.gitexec import try_git
 
-    def git(*args: str) -> subprocess.CompletedProcess[bytes] | None:
-        try:
-            return subprocess.run(["git", "-C", directory, *args], capture_output=True, timeout=120, check=False)
-        except (OSError, subprocess.TimeoutExpired):
-            return None
-
-    ignored = git("check-ignore", "-q", ".")
+    here = os.path.abspath(directory)  # names are relative to it, as the walk's paths are
+    ignored = try_git(top, ["check-ignore", "-q", "."], cwd=here)
     if ignored is None or ignored.returncode == 0:
         return None
-    listed = git("ls-files", "-z", "--cached", "--others", "--exclude-standard", ".")
-    if listed is None or listed.returncode != 0:
+    listed = try_git(top, ["ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", "."], cwd=here)
+    if listed is None or not listed.ok:
         return None
-    here = os.path.abspath(directory)  # names are relative to it, as the walk's paths are
-    names = listed.stdout.decode("utf-8", errors="surrogateescape").split("\0")
+    names = listed.text().split("\0")
     return {os.path.normpath(os.path.join(here, name)) for name in names if name}
 
 
