@@ -31,6 +31,22 @@ def _inside_any(path: FsPath, roots: Sequence[FsPath]) -> bool:
     return any(resolved == root or root in resolved.parents for root in roots)
 
 
+def scanned_trees(paths: Sequence[str]) -> list[FsPath]:
+    """The trees a scan reads, which the scanned repository controls: each scanned directory (a file's own
+    directory) and the git work tree holding it. A config file named on the command line from inside one of
+    them (``--config=evil.yaml`` as a committed file name) is no more trusted than a discovered one."""
+    from conformance.inputs import git_root
+
+    trees: list[FsPath] = []
+    for path in paths:
+        directory = os.path.abspath(path if os.path.isdir(path) else os.path.dirname(os.path.abspath(path)))
+        trees.append(FsPath(directory).resolve())
+        work_tree = git_root(directory)
+        if work_tree is not None:
+            trees.append(FsPath(work_tree).resolve())
+    return trees
+
+
 def policy_directories(
     config: Config, cli_dirs: Sequence[str], scan_roots: Sequence[FsPath], explicit_config: bool
 ) -> list[tuple[FsPath, bool]]:
@@ -319,7 +335,8 @@ def prepare_scan(request: ScanRequest, record_evaluations: bool = False) -> Prep
         config,
         policy_dirs=request.policy_dirs,
         scan_roots=roots,
-        explicit_config=request.config_path is not None,
+        explicit_config=request.config_path is not None
+        and not _inside_any(FsPath(request.config_path), scanned_trees([*file_args, *request.context])),
         trust_local=request.trust_local_policies,
         profiles=request.profiles,
         enable=request.enable,
