@@ -7,6 +7,7 @@ import stat
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import BinaryIO
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", ".venv", "__pycache__", ".tox"})
@@ -21,6 +22,9 @@ class InputFile:
     relative: str = ""
     """The path relative to its repository root (the git work tree, else the scanned directory), with forward
     slashes: what file policies' ``FILES`` globs match. Empty when unknown (then ``display`` is used)."""
+    tree: str = ""
+    """The real path of the directory walk that found the file: when it is opened (``read_input``), the file
+    must still lie inside it. Empty for a file named on the command line (a link named on purpose is read)."""
 
     @property
     def glob_path(self) -> str:
@@ -128,11 +132,11 @@ def collect(
     problems: list[InputProblem] = []
     seen: set[str] = set()
 
-    def add(path: str, root: str | None) -> None:
+    def add(path: str, root: str | None, tree: str = "") -> None:
         key = os.path.realpath(path) if os.path.islink(path) else os.path.abspath(path)
         if key not in seen:
             seen.add(key)
-            files.append(InputFile(path, display_path(path, base), relative_to_root(path, root)))
+            files.append(InputFile(path, display_path(path, base), relative_to_root(path, root), tree))
 
     for arg in paths:
         if not os.path.lexists(arg):
@@ -145,7 +149,7 @@ def collect(
                 if problem:
                     problems.append(InputProblem(display_path(path, base), problem))
                 else:
-                    add(path, root)
+                    add(path, root, os.path.realpath(arg))
         else:
             special = _special_file(arg)
             if special:
@@ -261,3 +265,88 @@ def _unreadable_directories(errors: list[OSError], fallback: str) -> Iterator[tu
     for error in errors:
         yield str(error.filename or fallback), f"cannot read directory: {error.strerror or error}"
     errors.clear()
+
+
+@dataclass(frozen=True)
+class ReadRefusal:
+    """Why a file's bytes were not read: ``kind`` is ``"read-error"`` (unreadable, not a regular file, a link
+    out of its tree) or ``"parse-error"`` (over the size limit), the policy ids of the error finding."""
+
+    kind: str
+    message: str
+
+
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0)
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+
+
+def _opened_path(descriptor: int) -> str | None:
+    """Where an open descriptor really points (Linux ``/proc``), or None where the system cannot tell."""
+    try:
+        return os.readlink(f"/proc/self/fd/{descriptor}")
+    except OSError:
+        return None
+
+
+def _open_inside(path: str, tree: str) -> int | ReadRefusal:
+    """Open ``path`` so that the file opened lies inside ``tree``, whatever was swapped since the walk."""
+    try:
+        return os.open(path, _OPEN_FLAGS | _NOFOLLOW)
+    except OSError:
+        if not (_NOFOLLOW and os.path.islink(path)):
+            raise
+    # a symbolic link: read only what it points at inside the tree, and never a link again
+    target = os.path.realpath(path)
+    if not _within(target, tree):
+        return ReadRefusal("read-error", "symbolic link points outside the scanned tree: not followed")
+    return os.open(target, _OPEN_FLAGS | _NOFOLLOW)
+
+
+def _within(path: str, tree: str) -> bool:
+    return path == tree or path.startswith(tree.rstrip(os.sep) + os.sep)
+
+
+def read_input(path: str, limit: int, tree: str = "") -> bytes | ReadRefusal:
+    """A scanned file's bytes, at most ``limit`` of them, checked on the open descriptor, not before it.
+
+    With ``tree`` (``InputFile.tree``: the file was found by a walk) the last component is opened with
+    ``O_NOFOLLOW`` and, where the system tells (``/proc/self/fd``), the opened file must lie inside ``tree``,
+    so a file or directory swapped for a link out of the tree between the walk and the read is refused. The
+    open never blocks (a FIFO planted since the walk) and a device, socket or FIFO is refused; a file over
+    ``limit`` when opened, or grown past it while read, is refused whole (a truncated prefix is never parsed).
+    """
+    try:
+        opened = _open_inside(path, os.path.realpath(tree)) if tree else os.open(path, _OPEN_FLAGS)
+    except OSError as exc:
+        return ReadRefusal("read-error", f"cannot read file: {exc.strerror or exc}")
+    if isinstance(opened, ReadRefusal):
+        return opened
+    with os.fdopen(opened, "rb") as handle:
+        try:
+            info = os.fstat(opened)
+            if not stat.S_ISREG(info.st_mode):
+                return ReadRefusal("read-error", "not a regular file (a FIFO, socket or device): skipped")
+            where = _opened_path(opened) if tree else None
+            if where is not None and not _within(where, os.path.realpath(tree)):
+                return ReadRefusal("read-error", "the file left the scanned tree (a symbolic link): not read")
+            raw = b"" if info.st_size > limit else handle.read(limit + 1)
+        except OSError as exc:
+            return ReadRefusal("read-error", f"cannot read file: {exc.strerror or exc}")
+    size = max(info.st_size, len(raw))
+    if size > limit:
+        return ReadRefusal("parse-error", f"file is {size} bytes, over the {limit}-byte limit: not read")
+    return raw
+
+
+def read_stream(stream: BinaryIO, limit: int, name: str = "standard input") -> bytes | ReadRefusal:
+    """At most ``limit`` bytes of a stream (standard input): more is refused whole, as for a file, and the rest
+    is not read (the producer gets a broken pipe instead of filling memory)."""
+    chunks: list[bytes] = []
+    size = 0
+    while size <= limit:
+        chunk = stream.read(min(1 << 20, limit + 1 - size))
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+        size += len(chunk)
+    return ReadRefusal("parse-error", f"{name} is over the {limit}-byte limit: not read")

@@ -523,6 +523,19 @@ def execute_scan(prepared: PreparedScan, stdin: bytes | None = None) -> ScanResu
     return replace(result, gate=prepared.gate, owners=OwnerIndex(scan_dirs))
 
 
+def _read_stdin(prepared: PreparedScan) -> bytes | None:
+    """Standard input, bounded by ``max-file-size`` as files are; over it, an error finding and no bytes."""
+    from conformance.engine import STDIN_DISPLAY, error_finding
+    from conformance.inputs import ReadRefusal, read_stream
+    from conformance.model import PARSE_ERROR
+
+    read = read_stream(sys.stdin.buffer, prepared.options.max_file_size)
+    if isinstance(read, ReadRefusal):
+        prepared.input_errors.append(error_finding(PARSE_ERROR, read.message, Location(STDIN_DISPLAY)))
+        return None
+    return read
+
+
 def run_scan(**values: Any) -> int:
     """``conformance scan``: returns the exit code (see :class:`conformance.model.Gate`)."""
     from conformance.reporters import ReportOptions, resolve_format
@@ -540,7 +553,7 @@ def run_scan(**values: Any) -> int:
         raise ConfigError("--changed-since cannot be combined with standard input (-)")
     junit = "junit" in (output_format, *(f for f, _ in request.reports))
     prepared = prepare_scan(replace(request, paths=tuple(paths)), record_evaluations=junit)
-    stdin = sys.stdin.buffer.read() if "-" in paths else None
+    stdin = _read_stdin(prepared) if "-" in paths else None
     result = execute_scan(prepared, stdin)
     report_options = ReportOptions(source_root(paths), request.sarif_category, link_base())
     color = _use_color(request.color, output)
