@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import BinaryIO
 
@@ -22,7 +22,7 @@ class InputFile:
     relative: str = ""
     """The path relative to its repository root (the git work tree, else the scanned directory), with forward
     slashes: what file policies' ``FILES`` globs match. Empty when unknown (then ``display`` is used)."""
-    tree: str = ""
+    tree: str = field(default="", compare=False)
     """The real path of the directory walk that found the file: when it is opened (``read_input``), the file
     must still lie inside it. Empty for a file named on the command line (a link named on purpose is read)."""
 
