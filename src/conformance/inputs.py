@@ -48,8 +48,19 @@ def display_path(path: str, base: str) -> str:
         relative = absolute
     if relative == os.pardir or relative.startswith(os.pardir + os.sep):
         relative = path
-    relative = relative.replace(os.sep, "/")
+    relative = printable_path(relative.replace(os.sep, "/"))
     return relative[2:] if relative.startswith("./") else relative
+
+
+def printable_path(path: str) -> str:
+    """A path as reports show it: bytes of a name that are not UTF-8 (``caf\\xe9.yaml``, read by Python as
+    lone surrogates) are written as ``\\xe9`` escapes, so fingerprints, JSON and terminals never meet a
+    character that cannot be encoded. Valid names are unchanged."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return path
 
 
 def git_root(directory: str) -> str | None:
@@ -110,7 +121,7 @@ def relative_to_root(path: str, root: str | None) -> str:
     relative = os.path.relpath(os.path.abspath(path), root)
     if relative == os.pardir or relative.startswith(os.pardir + os.sep):
         return ""
-    return relative.replace(os.sep, "/")
+    return printable_path(relative.replace(os.sep, "/"))
 
 
 def collect(
@@ -219,7 +230,7 @@ def _walk(
     tree = os.path.realpath(top)  # symbolic links must stay inside it
     root = root or tree  # what ``include`` sees paths relative to: the repository root
     unreadable: list[OSError] = []  # directories os.walk could not list: reported, never silently skipped
-    for dirpath, dirnames, filenames in os.walk(top, onerror=unreadable.append, followlinks=False):
+    for dirpath, dirnames, filenames in walk_tree(top, onerror=unreadable.append):
         yield from _unreadable_directories(unreadable, dirpath)
         kept = []
         for name in sorted(dirnames):
@@ -258,7 +269,38 @@ def _walk(
                 continue
             if stat.S_ISREG(mode):
                 yield full, None
-    yield from _unreadable_directories(unreadable, top)  # the last directory os.walk tried to list
+    yield from _unreadable_directories(unreadable, top)  # the last directory the walk tried to list
+
+
+def walk_tree(
+    top: str, onerror: Callable[[OSError], object] | None = None
+) -> Iterator[tuple[str, list[str], list[str]]]:
+    """``os.walk(top, followlinks=False)``, top-down, without recursion: 10,000 nested directories do not
+    reach Python's recursion limit (Python 3.11's ``os.walk`` recurses once per level). The caller may prune
+    ``dirnames`` in place; a link to a directory is listed there but never entered. A directory too deep to
+    name (``ENAMETOOLONG``) or unreadable goes to ``onerror``."""
+    stack = [top]
+    while stack:
+        directory = stack.pop()
+        dirnames: list[str] = []
+        filenames: list[str] = []
+        links: set[str] = set()
+        try:
+            with os.scandir(directory) as entries:
+                for entry in entries:
+                    try:
+                        is_dir = entry.is_dir()
+                    except OSError:
+                        is_dir = False
+                    (dirnames if is_dir else filenames).append(entry.name)
+                    if is_dir and entry.is_symlink():
+                        links.add(entry.name)
+        except OSError as error:
+            if onerror is not None:
+                onerror(error)
+            continue
+        yield directory, dirnames, filenames
+        stack.extend(os.path.join(directory, name) for name in reversed(dirnames) if name not in links)
 
 
 def _unreadable_directories(errors: list[OSError], fallback: str) -> Iterator[tuple[str, str | None]]:

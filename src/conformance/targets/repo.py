@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from conformance.inputs import SKIPPED_DIRS, Excludes, git_root
+from conformance.inputs import SKIPPED_DIRS, Excludes, git_root, walk_tree
 
 MAX_READ_BYTES = 20 * 1024 * 1024
 """Reads of larger files return None: repository policies look at configuration, not at data dumps."""
@@ -190,7 +190,7 @@ def _walk(root: str) -> Iterator[str]:
                 return bool(verdict)
         return False
 
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+    for dirpath, dirnames, filenames in walk_tree(root):
         here = os.path.relpath(dirpath, root).replace(os.sep, "/")
         here = "" if here == "." else here
         if ".gitignore" in filenames:
