@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from clirun import BASE, run_cli_raw, scan
 
 
@@ -21,7 +23,35 @@ def test_a_file_name_that_is_not_utf8_is_reported_with_escapes(tmp_path: Path) -
     assert text.exit_code == 1 and "caf\\xe9.yaml:10:7 error k8s/no-host-network" in text.stdout, text.stderr
 
 
-def test_ten_thousand_nested_directories_end_in_an_error_finding(tmp_path: Path) -> None:
+def remove_nested(top: Path) -> None:
+    """Remove a chain of single nested directories ``top/d/d/...`` without recursion (``shutil.rmtree``, as
+    pytest's own clean-up uses it, recurses once per level and fails on this tree)."""
+    descriptors = [os.open(top, os.O_RDONLY)]
+    try:
+        while True:
+            try:
+                descriptors.append(os.open("d", os.O_RDONLY, dir_fd=descriptors[-1]))
+            except FileNotFoundError:
+                break
+        for name in os.listdir(descriptors[-1]):
+            os.unlink(name, dir_fd=descriptors[-1])
+        while len(descriptors) > 1:
+            os.close(descriptors.pop())
+            os.rmdir("d", dir_fd=descriptors[-1])
+    finally:
+        for descriptor in descriptors:
+            os.close(descriptor)
+
+
+@pytest.fixture
+def nested(tmp_path: Path) -> Iterator[Path]:
+    yield tmp_path
+    if (tmp_path / "d").exists():
+        remove_nested(tmp_path)
+
+
+def test_ten_thousand_nested_directories_end_in_an_error_finding(nested: Path) -> None:
+    tmp_path = nested
     (tmp_path / "base.yaml").write_text(BASE)
     os.mkdir(tmp_path / "d")
     here = os.open(tmp_path / "d", os.O_RDONLY)
