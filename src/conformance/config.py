@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -173,11 +174,9 @@ def parse_config(data: Any, source: FsPath, node: Any = None) -> Config:
 def load_config(path: FsPath) -> Config:
     """Read and validate one config file."""
     from conformance import yamlio
+    from conformance.smallfiles import MAX_CONFIG_BYTES, read_small_file
 
-    try:
-        text = path.read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read the configuration: {exc}") from None
+    text = read_small_file(path, MAX_CONFIG_BYTES, "configuration")
     loaded = yamlio.load(text)
     fatal = [p for p in loaded.problems if p.fatal]
     if fatal:
@@ -192,9 +191,9 @@ def load_config(path: FsPath) -> Config:
 def resolve_config(explicit: FsPath | None, scan_paths: Sequence[str]) -> Config:
     """The explicit config, else the one found upward from the first scan path, else defaults."""
     if explicit is not None:
-        if not explicit.is_file():
+        if not os.path.lexists(explicit):
             raise ConfigError(f"{explicit}: configuration file not found")
-        return load_config(explicit)
+        return load_config(explicit)  # a FIFO, a device, a link out of the tree: refused there, with a reason
     start = FsPath(next((p for p in scan_paths if p != "-"), "."))
     found = find_config(start if start.exists() else FsPath("."))
     return load_config(found) if found else Config()
