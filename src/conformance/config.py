@@ -144,6 +144,21 @@ def _waivers(raw: Sequence[Mapping[str, Any]], source: FsPath, node: Any) -> tup
     return tuple(waivers)
 
 
+def _check_glob_complexity(data: Mapping[str, Any], source: FsPath, node: Any) -> None:
+    """``exclude`` and waiver ``paths`` globs are matched with backtracking regexes (``pathspec``): one with
+    too many nested wildcards (``*a*a*a*a*b``) would hang the walk or the suppression step, so it is refused."""
+    from conformance.globmatch import glob_complexity_problem
+
+    places: list[tuple[tuple[Any, ...], Any]] = [(("exclude", i), p) for i, p in enumerate(data.get("exclude", ()))]
+    for index, entry in enumerate(data.get("waivers", ())):
+        for number, pattern in enumerate(entry.get("match", {}).get("paths", ())):
+            places.append((("waivers", index, "match", "paths", number), pattern))
+    for path, pattern in places:
+        problem = glob_complexity_problem(pattern) if isinstance(pattern, str) else None
+        if problem is not None:
+            raise _config_error(source, node, path, problem)
+
+
 def parse_config(data: Any, source: FsPath, node: Any = None) -> Config:
     """Validate raw config data; every error names the key (and its line, given the YAML ``node``)."""
     if data is None:
@@ -153,6 +168,7 @@ def parse_config(data: Any, source: FsPath, node: Any = None) -> Config:
     error = schema_error(_schema(), data)
     if error is not None:
         raise _config_error(source, node, *error)
+    _check_glob_complexity(data, source, node)
     base = source.parent
     return Config(
         source=source,

@@ -55,3 +55,33 @@ def test_through_the_command_line(tmp_path: Path) -> None:
     assert run.seconds < 30
     owners = {tuple(f["owners"]) for f in run.report["findings"] if f["policy"] == "k8s/no-host-network"}
     assert owners == {("@org/all",)}
+
+
+BACKTRACKING = "*a" * 12 + "*b"
+
+
+def test_a_hostile_gitignore_pattern_does_not_hang_the_walk(tmp_path: Path) -> None:
+    """Outside git, ``.gitignore`` files are read by conformance itself: the pattern is dropped, the walk ends."""
+    (tmp_path / "base.yaml").write_text(BASE)
+    (tmp_path / ".gitignore").write_text(BACKTRACKING + "\n")
+    (tmp_path / ("a" * 200 + ".yaml")).write_text(BASE.replace("name: base", "name: long"))
+    (tmp_path / "README.md").write_text("# x\n")
+    run = scan(tmp_path, "--target", "repository", ".", timeout=60)
+    assert run.seconds < 30
+    run = scan(tmp_path, ".", timeout=60)
+    assert run.seconds < 30
+    assert ("a" * 200 + ".yaml") in {f["location"]["file"] for f in run.report["findings"]}
+
+
+def test_hostile_exclude_and_waiver_globs_are_config_errors(tmp_path: Path) -> None:
+    (tmp_path / "base.yaml").write_text(BASE)
+    (tmp_path / ("a" * 200 + ".yaml")).write_text(BASE)
+    waiver = (
+        "waivers:\n- policy: k8s/no-host-network\n  reason: r\n  owner: o\n  expires: 2999-01-01\n"
+        f"  match: {{paths: ['{BACKTRACKING}']}}\n"
+    )
+    for config in (f"exclude: ['{BACKTRACKING}']\n", waiver):
+        (tmp_path / ".conformance.yaml").write_text(config)
+        run = scan(tmp_path, ".", timeout=60)
+        assert run.exit_code == 2 and "nests 12 wildcards" in run.stderr, run.stderr[-2000:]
+        assert run.seconds < 30

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from conformance.globmatch import safe_globs
 from conformance.inputs import SKIPPED_DIRS, Excludes, git_root, walk_tree
 
 MAX_READ_BYTES = 20 * 1024 * 1024
@@ -196,7 +197,7 @@ def _walk(root: str) -> Iterator[str]:
         if ".gitignore" in filenames:
             lines = _read_lines(os.path.join(dirpath, ".gitignore"))
             if lines:
-                specs.append((here, compile_globs(lines)))
+                specs.append((here, compile_globs(safe_globs(lines)[0])))  # a hostile pattern is dropped
         kept = []
         for name in sorted(dirnames):
             relative = f"{here}/{name}" if here else name
