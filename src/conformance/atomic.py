@@ -10,6 +10,7 @@ import errno
 import os
 import secrets
 import stat
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from typing import IO, Any
@@ -31,7 +32,7 @@ def atomic_writer(path: str | os.PathLike[str], binary: bool = False, encoding: 
     text_args: dict[str, Any] = {} if binary else {"encoding": encoding, "newline": ""}
     existing = _check_target(target)
     if existing is not None and not stat.S_ISREG(existing.st_mode):
-        descriptor = os.open(target, os.O_WRONLY | getattr(os, "O_NOFOLLOW", 0))
+        descriptor = _open_special(target, existing)
         with os.fdopen(descriptor, mode, **text_args) as stream:
             yield stream
         return
@@ -51,6 +52,31 @@ def atomic_writer(path: str | os.PathLike[str], binary: bool = False, encoding: 
         with suppress(FileNotFoundError):
             os.unlink(temporary)
         raise
+
+
+FIFO_READER_WAIT = 2.0
+"""Seconds a FIFO named as the report may take to get a reader: a planted one nobody reads never blocks the run."""
+
+
+def _open_special(target: str, existing: os.stat_result) -> int:
+    """Open a device or FIFO to write through it; a FIFO without a reader is an error after ``FIFO_READER_WAIT``
+    seconds, not a hang."""
+    flags = os.O_WRONLY | getattr(os, "O_NOFOLLOW", 0)
+    if not stat.S_ISFIFO(existing.st_mode):
+        return os.open(target, flags)
+    deadline = time.monotonic() + FIFO_READER_WAIT
+    while True:
+        try:
+            descriptor = os.open(target, flags | os.O_NONBLOCK)
+        except OSError as exc:
+            if exc.errno != errno.ENXIO or time.monotonic() > deadline:
+                if exc.errno == errno.ENXIO:
+                    raise OSError(errno.ENXIO, "it is a named pipe nobody reads: not written") from None
+                raise
+            time.sleep(0.01)
+            continue
+        os.set_blocking(descriptor, True)
+        return descriptor
 
 
 def _check_target(target: str) -> os.stat_result | None:

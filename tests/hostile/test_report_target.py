@@ -60,3 +60,11 @@ def test_a_missing_folder_is_a_clear_error(repo: Path) -> None:
     assert run.exit_code == 2
     written_nowhere(run.stderr, "does not exist")
     assert not (repo / "missing").exists()
+
+
+def test_a_planted_fifo_nobody_reads_does_not_hang_the_run(repo: Path) -> None:
+    os.mkfifo(repo / "report.json")
+    run = run_cli_raw(["scan", "base.yaml", "-f", "json", "-o", "report.json"], repo, timeout=30)
+    assert not run.timed_out and run.exit_code == 2
+    written_nowhere(run.stderr, "named pipe nobody reads")
+    assert run.seconds < 10
