@@ -6,9 +6,11 @@ it was and no temporary file behind.
 
 from __future__ import annotations
 
+import errno
 import os
 import secrets
 import stat
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from typing import IO, Any
@@ -19,19 +21,19 @@ def atomic_writer(path: str | os.PathLike[str], binary: bool = False, encoding: 
     """A stream whose content replaces ``path`` when the block ends without an exception.
 
     The temporary file is created next to the target (so the rename stays on one file system) with the
-    permissions a new file gets, or those of the file it replaces. A symbolic link is followed: the file it
-    points at is replaced, the link kept. A target that exists and is not a regular file (``/dev/null``, a
-    FIFO) is written through, never replaced. Raises ``OSError`` when the file cannot be written.
+    permissions a new file gets, or those of the file it replaces. A target that exists and is not a regular
+    file (``/dev/null``, a FIFO) is written through, never replaced. Raises ``OSError`` with a clear reason,
+    before anything is written and with the previous file intact, when the target is a symbolic link (a
+    scanned repository can commit ``report.json -> ~/.ssh/authorized_keys``: never written through), a
+    directory, a read-only file, or in a directory that does not exist.
     """
-    target = os.path.realpath(path)
+    target = os.path.abspath(path)
     mode = "wb" if binary else "w"
     text_args: dict[str, Any] = {} if binary else {"encoding": encoding, "newline": ""}
-    try:
-        existing = os.stat(target)
-    except FileNotFoundError:
-        existing = None
+    existing = _check_target(target)
     if existing is not None and not stat.S_ISREG(existing.st_mode):
-        with open(target, mode, **text_args) as stream:
+        descriptor = _open_special(target, existing)
+        with os.fdopen(descriptor, mode, **text_args) as stream:
             yield stream
         return
     directory, name = os.path.split(target)
@@ -43,11 +45,56 @@ def atomic_writer(path: str | os.PathLike[str], binary: bool = False, encoding: 
             os.fsync(stream.fileno())
         if existing is not None:
             os.chmod(temporary, stat.S_IMODE(existing.st_mode))
+        if os.path.islink(target):  # planted while the report was written
+            raise OSError(errno.ELOOP, "it became a symbolic link while the report was written: not replaced")
         os.replace(temporary, target)
     except BaseException:
         with suppress(FileNotFoundError):
             os.unlink(temporary)
         raise
+
+
+FIFO_READER_WAIT = 2.0
+"""Seconds a FIFO named as the report may take to get a reader: a planted one nobody reads never blocks the run."""
+
+
+def _open_special(target: str, existing: os.stat_result) -> int:
+    """Open a device or FIFO to write through it; a FIFO without a reader is an error after ``FIFO_READER_WAIT``
+    seconds, not a hang."""
+    flags = os.O_WRONLY | getattr(os, "O_NOFOLLOW", 0)
+    if not stat.S_ISFIFO(existing.st_mode):
+        return os.open(target, flags)
+    deadline = time.monotonic() + FIFO_READER_WAIT
+    while True:
+        try:
+            descriptor = os.open(target, flags | os.O_NONBLOCK)
+        except OSError as exc:
+            if exc.errno != errno.ENXIO or time.monotonic() > deadline:
+                if exc.errno == errno.ENXIO:
+                    raise OSError(errno.ENXIO, "it is a named pipe nobody reads: not written") from None
+                raise
+            time.sleep(0.01)
+            continue
+        os.set_blocking(descriptor, True)
+        return descriptor
+
+
+def _check_target(target: str) -> os.stat_result | None:
+    """The target's status (None: it does not exist yet), or ``OSError`` saying why it is not written."""
+    try:
+        existing = os.lstat(target)
+    except FileNotFoundError:
+        directory = os.path.dirname(target)
+        if not os.path.isdir(directory):
+            raise FileNotFoundError(errno.ENOENT, f"the directory {directory} does not exist") from None
+        return None
+    if stat.S_ISLNK(existing.st_mode):
+        raise OSError(errno.ELOOP, "it is a symbolic link: not written through it (name the file it points at)")
+    if stat.S_ISDIR(existing.st_mode):
+        raise IsADirectoryError(errno.EISDIR, "it is a directory")
+    if stat.S_ISREG(existing.st_mode) and (not existing.st_mode & 0o222 or not os.access(target, os.W_OK)):
+        raise PermissionError(errno.EACCES, "it is read-only: the previous file is kept")
+    return existing
 
 
 def _create_temporary(directory: str, name: str) -> tuple[str, int]:

@@ -158,17 +158,22 @@ def parse_baseline(data: Any, path: FsPath) -> Baseline:
 
 def load_baseline(path: FsPath) -> Baseline:
     """Read and validate a baseline file; a missing, unreadable or invalid file is a :class:`ConfigError`."""
+    from conformance.smallfiles import MAX_BASELINE_BYTES, read_small_file
+
+    text = read_small_file(path, MAX_BASELINE_BYTES, "baseline")
     try:
-        text = path.read_text("utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: baseline file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read the baseline: {exc}") from None
-    try:
-        data = json.loads(text)
+        data = json.loads(text, parse_constant=_refuse_constant)
     except json.JSONDecodeError as exc:
         raise ConfigError(f"{path}:{exc.lineno}:{exc.colno}: the baseline is not valid JSON: {exc.msg}") from None
+    except ValueError as exc:  # NaN, Infinity: not JSON
+        raise ConfigError(f"{path}: the baseline is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: the baseline is nested too deeply to be a baseline") from None
     return parse_baseline(data, path)
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
 
 
 def _dump(value: Any) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -136,6 +137,21 @@ def _waivers(raw: Sequence[Mapping[str, Any]], source: FsPath, node: Any) -> tup
     return tuple(waivers)
 
 
+def _check_glob_complexity(data: Mapping[str, Any], source: FsPath, node: Any) -> None:
+    """``exclude`` and waiver ``paths`` globs are matched with backtracking regexes (``pathspec``): one with
+    too many nested wildcards (``*a*a*a*a*b``) would hang the walk or the suppression step, so it is refused."""
+    from conformance.globmatch import glob_complexity_problem
+
+    places: list[tuple[tuple[Any, ...], Any]] = [(("exclude", i), p) for i, p in enumerate(data.get("exclude", ()))]
+    for index, entry in enumerate(data.get("waivers", ())):
+        for number, pattern in enumerate(entry.get("match", {}).get("paths", ())):
+            places.append((("waivers", index, "match", "paths", number), pattern))
+    for path, pattern in places:
+        problem = glob_complexity_problem(pattern) if isinstance(pattern, str) else None
+        if problem is not None:
+            raise _config_error(source, node, path, problem)
+
+
 def parse_config(data: Any, source: FsPath, node: Any = None) -> Config:
     """Validate raw config data; every error names the key (and its line, given the YAML ``node``)."""
     if data is None:
@@ -145,6 +161,7 @@ def parse_config(data: Any, source: FsPath, node: Any = None) -> Config:
     error = schema_error(_schema(), data)
     if error is not None:
         raise _config_error(source, node, *error)
+    _check_glob_complexity(data, source, node)
     base = source.parent
     return Config(
         source=source,
@@ -173,11 +190,9 @@ def parse_config(data: Any, source: FsPath, node: Any = None) -> Config:
 def load_config(path: FsPath) -> Config:
     """Read and validate one config file."""
     from conformance import yamlio
+    from conformance.smallfiles import MAX_CONFIG_BYTES, read_small_file
 
-    try:
-        text = path.read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read the configuration: {exc}") from None
+    text = read_small_file(path, MAX_CONFIG_BYTES, "configuration")
     loaded = yamlio.load(text)
     fatal = [p for p in loaded.problems if p.fatal]
     if fatal:
@@ -192,9 +207,9 @@ def load_config(path: FsPath) -> Config:
 def resolve_config(explicit: FsPath | None, scan_paths: Sequence[str]) -> Config:
     """The explicit config, else the one found upward from the first scan path, else defaults."""
     if explicit is not None:
-        if not explicit.is_file():
+        if not os.path.lexists(explicit):
             raise ConfigError(f"{explicit}: configuration file not found")
-        return load_config(explicit)
+        return load_config(explicit)  # a FIFO, a device, a link out of the tree: refused there, with a reason
     start = FsPath(next((p for p in scan_paths if p != "-"), "."))
     found = find_config(start if start.exists() else FsPath("."))
     return load_config(found) if found else Config()

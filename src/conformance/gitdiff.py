@@ -3,24 +3,21 @@
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from conformance.errors import ConfigError
+from conformance.gitexec import GitUnavailable, run_git, try_git
 
 
-def _git(args: Sequence[str], cwd: str) -> str:
+def _git(args: Sequence[str], top: str) -> str:
     try:
-        completed = subprocess.run(["git", *args], cwd=cwd, capture_output=True, timeout=120, check=False)
-    except FileNotFoundError:
-        raise ConfigError("--changed-since needs git, and git is not installed") from None
-    except subprocess.TimeoutExpired:
-        raise ConfigError(f"git {' '.join(args)} did not finish in 120 s") from None
-    if completed.returncode != 0:
-        detail = completed.stderr.decode("utf-8", errors="replace").strip().splitlines()
-        raise ConfigError(f"git {' '.join(args)} failed: {detail[-1] if detail else completed.returncode}")
-    return completed.stdout.decode("utf-8", errors="surrogateescape")
+        completed = run_git(top, args)
+    except GitUnavailable as exc:
+        raise ConfigError(f"--changed-since needs git: {exc}") from None
+    if not completed.ok:
+        raise ConfigError(f"git {' '.join(args)} failed: {completed.last_error()}")
+    return completed.text()
 
 
 @dataclass(frozen=True)
@@ -37,13 +34,8 @@ class ChangeSet:
         old = self.files.get(path)
         if old is None:
             return None
-        try:
-            completed = subprocess.run(
-                ["git", "show", f"{self.base}:{old}"], cwd=self.top, capture_output=True, timeout=120, check=False
-            )
-        except (OSError, subprocess.TimeoutExpired):
-            return None
-        return completed.stdout if completed.returncode == 0 else None
+        completed = try_git(self.top, ["cat-file", "blob", f"{self.base}:{old}"])  # plumbing: no textconv
+        return completed.stdout if completed is not None and completed.ok else None
 
 
 def changes_since(ref: str, cwd: str) -> ChangeSet:
@@ -54,7 +46,12 @@ def changes_since(ref: str, cwd: str) -> ChangeSet:
     """
     if ref.startswith("-"):
         raise ConfigError(f"--changed-since: {ref!r} is not a revision")
-    top = _git(["rev-parse", "--show-toplevel"], cwd).strip()
+    from conformance.inputs import git_root
+
+    work_tree = git_root(cwd)  # found once, here; git never searches for a repository itself
+    if work_tree is None:
+        raise ConfigError(f"--changed-since: not a git repository: no .git in {cwd} or above")
+    top = _git(["rev-parse", "--show-toplevel"], work_tree).strip()
     try:
         _git(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], top)
     except ConfigError:

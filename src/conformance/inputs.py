@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import BinaryIO
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", ".venv", "__pycache__", ".tox"})
@@ -21,6 +22,9 @@ class InputFile:
     relative: str = ""
     """The path relative to its repository root (the git work tree, else the scanned directory), with forward
     slashes: what file policies' ``FILES`` globs match. Empty when unknown (then ``display`` is used)."""
+    tree: str = field(default="", compare=False)
+    """The real path of the directory walk that found the file: when it is opened (``read_input``), the file
+    must still lie inside it. Empty for a file named on the command line (a link named on purpose is read)."""
 
     @property
     def glob_path(self) -> str:
@@ -44,8 +48,19 @@ def display_path(path: str, base: str) -> str:
         relative = absolute
     if relative == os.pardir or relative.startswith(os.pardir + os.sep):
         relative = path
-    relative = relative.replace(os.sep, "/")
+    relative = printable_path(relative.replace(os.sep, "/"))
     return relative[2:] if relative.startswith("./") else relative
+
+
+def printable_path(path: str) -> str:
+    """A path as reports show it: bytes of a name that are not UTF-8 (``caf\\xe9.yaml``, read by Python as
+    lone surrogates) are written as ``\\xe9`` escapes, so fingerprints, JSON and terminals never meet a
+    character that cannot be encoded. Valid names are unchanged."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return path
 
 
 def git_root(directory: str) -> str | None:
@@ -108,7 +123,7 @@ def relative_to_root(path: str, root: str | None) -> str:
     relative = os.path.relpath(os.path.abspath(path), root)
     if relative == os.pardir or relative.startswith(os.pardir + os.sep):
         return ""
-    return relative.replace(os.sep, "/")
+    return printable_path(relative.replace(os.sep, "/"))
 
 
 def collect(
@@ -130,11 +145,11 @@ def collect(
     problems: list[InputProblem] = []
     seen: set[str] = set()
 
-    def add(path: str, root: str | None) -> None:
+    def add(path: str, root: str | None, tree: str = "") -> None:
         key = os.path.realpath(path) if os.path.islink(path) else os.path.abspath(path)
         if key not in seen:
             seen.add(key)
-            files.append(InputFile(path, display_path(path, base), relative_to_root(path, root)))
+            files.append(InputFile(path, display_path(path, base), relative_to_root(path, root), tree))
 
     for arg in paths:
         if not os.path.lexists(arg):
@@ -142,12 +157,12 @@ def collect(
         elif os.path.isdir(arg):
             git_top = _cached_git_root(os.path.abspath(arg))
             root = git_top or os.path.abspath(arg)
-            visible = _git_visible(arg) if git_top else None
+            visible = _git_visible(arg, git_top) if git_top else None
             for path, problem in _walk(arg, excludes, include, root, manifests, visible):
                 if problem:
                     problems.append(InputProblem(display_path(path, base), problem))
                 else:
-                    add(path, root)
+                    add(path, root, os.path.realpath(arg))
         else:
             special = _special_file(arg)
             if special:
@@ -157,25 +172,20 @@ def collect(
     return files, problems
 
 
-def _git_visible(directory: str) -> set[str] | None:
-    """Absolute paths of the files git sees under ``directory`` (tracked, or untracked and not ignored); None
-    when git cannot tell (not installed, not a work tree) or the directory itself is ignored."""
-    import subprocess
+def _git_visible(directory: str, top: str) -> set[str] | None:
+    """Absolute paths of the files git sees under ``directory`` (tracked, or untracked and not ignored), asking
+    the work tree ``top`` only (never a repository git would discover inside the scanned tree); None when git
+    cannot tell (not installed, not a work tree) or the directory itself is ignored."""
+    from conformance.gitexec import try_git
 
-    def git(*args: str) -> subprocess.CompletedProcess[bytes] | None:
-        try:
-            return subprocess.run(["git", "-C", directory, *args], capture_output=True, timeout=120, check=False)
-        except (OSError, subprocess.TimeoutExpired):
-            return None
-
-    ignored = git("check-ignore", "-q", ".")
+    here = os.path.abspath(directory)  # names are relative to it, as the walk's paths are
+    ignored = try_git(top, ["check-ignore", "-q", "."], cwd=here)
     if ignored is None or ignored.returncode == 0:
         return None
-    listed = git("ls-files", "-z", "--cached", "--others", "--exclude-standard", ".")
-    if listed is None or listed.returncode != 0:
+    listed = try_git(top, ["ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", "."], cwd=here)
+    if listed is None or not listed.ok:
         return None
-    here = os.path.abspath(directory)  # names are relative to it, as the walk's paths are
-    names = listed.stdout.decode("utf-8", errors="surrogateescape").split("\0")
+    names = listed.text().split("\0")
     return {os.path.normpath(os.path.join(here, name)) for name in names if name}
 
 
@@ -222,7 +232,7 @@ def _walk(
     tree = os.path.realpath(top)  # symbolic links must stay inside it
     root = root or tree  # what ``include`` sees paths relative to: the repository root
     unreadable: list[OSError] = []  # directories os.walk could not list: reported, never silently skipped
-    for dirpath, dirnames, filenames in os.walk(top, onerror=unreadable.append, followlinks=False):
+    for dirpath, dirnames, filenames in walk_tree(top, onerror=unreadable.append):
         yield from _unreadable_directories(unreadable, dirpath)
         kept = []
         for name in sorted(dirnames):
@@ -261,10 +271,126 @@ def _walk(
                 continue
             if stat.S_ISREG(mode):
                 yield full, None
-    yield from _unreadable_directories(unreadable, top)  # the last directory os.walk tried to list
+    yield from _unreadable_directories(unreadable, top)  # the last directory the walk tried to list
+
+
+def walk_tree(
+    top: str, onerror: Callable[[OSError], object] | None = None
+) -> Iterator[tuple[str, list[str], list[str]]]:
+    """``os.walk(top, followlinks=False)``, top-down, without recursion: 10,000 nested directories do not
+    reach Python's recursion limit (Python 3.11's ``os.walk`` recurses once per level). The caller may prune
+    ``dirnames`` in place; a link to a directory is listed there but never entered. A directory too deep to
+    name (``ENAMETOOLONG``) or unreadable goes to ``onerror``."""
+    stack = [top]
+    while stack:
+        directory = stack.pop()
+        dirnames: list[str] = []
+        filenames: list[str] = []
+        links: set[str] = set()
+        try:
+            with os.scandir(directory) as entries:
+                for entry in entries:
+                    try:
+                        is_dir = entry.is_dir()
+                    except OSError:
+                        is_dir = False
+                    (dirnames if is_dir else filenames).append(entry.name)
+                    if is_dir and entry.is_symlink():
+                        links.add(entry.name)
+        except OSError as error:
+            if onerror is not None:
+                onerror(error)
+            continue
+        yield directory, dirnames, filenames
+        stack.extend(os.path.join(directory, name) for name in reversed(dirnames) if name not in links)
 
 
 def _unreadable_directories(errors: list[OSError], fallback: str) -> Iterator[tuple[str, str | None]]:
     for error in errors:
         yield str(error.filename or fallback), f"cannot read directory: {error.strerror or error}"
     errors.clear()
+
+
+@dataclass(frozen=True)
+class ReadRefusal:
+    """Why a file's bytes were not read: ``kind`` is ``"read-error"`` (unreadable, not a regular file, a link
+    out of its tree) or ``"parse-error"`` (over the size limit), the policy ids of the error finding."""
+
+    kind: str
+    message: str
+
+
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0)
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+
+
+def _opened_path(descriptor: int) -> str | None:
+    """Where an open descriptor really points (Linux ``/proc``), or None where the system cannot tell."""
+    try:
+        return os.readlink(f"/proc/self/fd/{descriptor}")
+    except OSError:
+        return None
+
+
+def _open_inside(path: str, tree: str) -> int | ReadRefusal:
+    """Open ``path`` so that the file opened lies inside ``tree``, whatever was swapped since the walk."""
+    try:
+        return os.open(path, _OPEN_FLAGS | _NOFOLLOW)
+    except OSError:
+        if not (_NOFOLLOW and os.path.islink(path)):
+            raise
+    # a symbolic link: read only what it points at inside the tree, and never a link again
+    target = os.path.realpath(path)
+    if not _within(target, tree):
+        return ReadRefusal("read-error", "symbolic link points outside the scanned tree: not followed")
+    return os.open(target, _OPEN_FLAGS | _NOFOLLOW)
+
+
+def _within(path: str, tree: str) -> bool:
+    return path == tree or path.startswith(tree.rstrip(os.sep) + os.sep)
+
+
+def read_input(path: str, limit: int, tree: str = "") -> bytes | ReadRefusal:
+    """A scanned file's bytes, at most ``limit`` of them, checked on the open descriptor, not before it.
+
+    With ``tree`` (``InputFile.tree``: the file was found by a walk) the last component is opened with
+    ``O_NOFOLLOW`` and, where the system tells (``/proc/self/fd``), the opened file must lie inside ``tree``,
+    so a file or directory swapped for a link out of the tree between the walk and the read is refused. The
+    open never blocks (a FIFO planted since the walk) and a device, socket or FIFO is refused; a file over
+    ``limit`` when opened, or grown past it while read, is refused whole (a truncated prefix is never parsed).
+    """
+    try:
+        opened = _open_inside(path, os.path.realpath(tree)) if tree else os.open(path, _OPEN_FLAGS)
+    except OSError as exc:
+        return ReadRefusal("read-error", f"cannot read file: {exc.strerror or exc}")
+    if isinstance(opened, ReadRefusal):
+        return opened
+    with os.fdopen(opened, "rb") as handle:
+        try:
+            info = os.fstat(opened)
+            if not stat.S_ISREG(info.st_mode):
+                return ReadRefusal("read-error", "not a regular file (a FIFO, socket or device): skipped")
+            where = _opened_path(opened) if tree else None
+            if where is not None and not _within(where, os.path.realpath(tree)):
+                return ReadRefusal("read-error", "the file left the scanned tree (a symbolic link): not read")
+            raw = b"" if info.st_size > limit else handle.read(limit + 1)
+        except OSError as exc:
+            return ReadRefusal("read-error", f"cannot read file: {exc.strerror or exc}")
+    size = max(info.st_size, len(raw))
+    if size > limit:
+        return ReadRefusal("parse-error", f"file is {size} bytes, over the {limit}-byte limit: not read")
+    return raw
+
+
+def read_stream(stream: BinaryIO, limit: int, name: str = "standard input") -> bytes | ReadRefusal:
+    """At most ``limit`` bytes of a stream (standard input): more is refused whole, as for a file, and the rest
+    is not read (the producer gets a broken pipe instead of filling memory)."""
+    chunks: list[bytes] = []
+    size = 0
+    while size <= limit:
+        chunk = stream.read(min(1 << 20, limit + 1 - size))
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+        size += len(chunk)
+    return ReadRefusal("parse-error", f"{name} is over the {limit}-byte limit: not read")

@@ -123,10 +123,9 @@ _Loader11.add_constructor("tag:yaml.org,2002:value", _construct_value_as_string)
 _Loader11.add_multi_constructor("!", _construct_untagged)
 _Loader11.add_multi_constructor("tag:yaml.org,2002:python/", _reject_python_tag)
 
-_ANCHOR = re.compile(r"(?:^|[\s\[{,:-])&[^\s\[\]{},&]")
-_ALIAS = re.compile(r"(?:^|[\s\[{,:-])\*[^\s\[\]{},*]")
-"""Anchor and alias tokens (shell ``&&`` and cron ``* *`` are neither): without both, no alias can expand."""
-_BLOCK_PREFIX = re.compile(r"^[ \t?-]*", re.MULTILINE)
+_BOM = "\ufeff"
+"""libyaml skips a byte-order mark at the start of any line, not only of the stream: text checks allow for it."""
+_BLOCK_PREFIX = re.compile(r"^[\ufeff \t?-]*", re.MULTILINE)
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 _BRACKET_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
 
@@ -170,9 +169,18 @@ def _depth_problem(text: str) -> Problem | None:
     return None
 
 
+def _may_alias(text: str) -> bool:
+    """Whether a stream can hold an alias at all: it needs an ``&`` (anchor) and a ``*`` (alias) somewhere. A
+    sound gate only (no guess about where a token may start: a BOM, a tab or a flow indicator before ``&``
+    would fool one); the bounds themselves are checked on the nodes libyaml built (``_alias_problem``)."""
+    return "&" in text and "*" in text
+
+
 def _alias_problem(root: yaml.Node) -> Problem | None:
-    """Reject recursive aliases and aliases that expand a document exponentially (billion laughs)."""
+    """Reject recursive aliases, aliases that expand a document exponentially (billion laughs), and alias
+    chains that nest the expanded data deeper than ``MAX_DEPTH`` (a shallow text, a 3,000-deep value)."""
     expanded: dict[int, int] = {}
+    depth: dict[int, int] = {}
     on_stack: set[int] = set()
     stack: list[tuple[yaml.Node, bool]] = [(root, False)]
     while stack:
@@ -180,8 +188,13 @@ def _alias_problem(root: yaml.Node) -> Problem | None:
         key = id(node)
         if children_done:
             on_stack.discard(key)
-            total = 1 + sum(expanded[id(child)] for child in _children(node))
-            expanded[key] = total
+            children = list(_children(node))
+            expanded[key] = 1 + sum(expanded[id(child)] for child in children)
+            depth[key] = 1 + max((depth[id(child)] for child in children), default=0)
+            if depth[key] > MAX_DEPTH:
+                mark = node.start_mark
+                message = f"aliases nest this value deeper than {MAX_DEPTH} levels: refused"
+                return Problem(message, mark.line + 1, mark.column + 1)
             continue
         if key in expanded:
             continue
@@ -335,7 +348,7 @@ def _load(text: str) -> LoadResult:
         deep = _depth_problem(text)
         if deep is not None:
             return LoadResult((), (deep,))
-    check_aliases = "*" in text and "&" in text and _ANCHOR.search(text) is not None and _ALIAS.search(text) is not None
+    check_aliases = _may_alias(text)
     documents: list[LoadedDocument] = []
     problems: list[Problem] = []
     loader = _MergeLoader(text) if "<<" in text else _Loader11(text)
@@ -354,7 +367,10 @@ def _load(text: str) -> LoadResult:
                     index += 1
                     continue
             data = _construct(loader, node)
-            documents.append(LoadedDocument(index, data, node))
+            if isinstance(data, Problem):
+                problems.append(data)
+            else:
+                documents.append(LoadedDocument(index, data, node))
             index += 1
     except yaml.YAMLError as error:
         problems.append(_problem_from_error(error, text))
@@ -419,7 +435,7 @@ _GO_CONSTRUCTORS: dict[Any, Any] = {
 }
 
 
-def _construct(loader: _Loader11, node: yaml.Node) -> Any:
+def _build(loader: _Loader11, node: yaml.Node) -> Any:
     """Build a document's data; a Kubernetes object's plain scalars are read as Kubernetes reads them."""
     if not _is_kubernetes_root(node):
         return loader.construct_document(node)
@@ -428,6 +444,52 @@ def _construct(loader: _Loader11, node: yaml.Node) -> Any:
         return loader.construct_document(node)
     finally:
         del loader.yaml_constructors
+
+
+_CORE_TAG = "tag:yaml.org,2002:"
+
+
+def _construct(loader: Any, node: yaml.Node) -> Any:
+    """One document's data, or a ``Problem`` when a value cannot be built (``!!int abc``, ``!!bool maybe``,
+    ``!!float x``, an integer of more digits than Python converts, ``!!binary`` that is not base64). The
+    document is lost; the stream's other documents are not (the parser's state is untouched)."""
+    try:
+        return _build(loader, node)
+    except (yaml.constructor.ConstructorError, ValueError, TypeError, KeyError, IndexError, OverflowError) as exc:
+        if isinstance(exc, _UntrustedTag):
+            raise  # a Python tag ends the stream, as before: nothing after it is read
+        loader.constructed_objects = {}
+        loader.recursive_objects = {}
+        loader.state_generators = []
+        loader.deep_construct = False
+        return _construction_problem(loader, node, exc)
+
+
+def _construction_problem(loader: Any, root: yaml.Node, error: Exception) -> Problem:
+    """Where a document failed to build: the first scalar with a core tag that cannot be constructed."""
+    mark = getattr(error, "problem_mark", None)
+    if mark is not None:
+        return Problem(f"invalid YAML: {getattr(error, 'problem', None) or error}", mark.line + 1, mark.column + 1)
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.ScalarNode) and node.tag.startswith(_CORE_TAG):
+            construct = loader.yaml_constructors.get(node.tag)
+            try:
+                if construct is not None:
+                    construct(loader, node)
+            except Exception as exc:
+                shown = node.value if len(node.value) <= 40 else node.value[:40] + "..."
+                tag = "!!" + node.tag[len(_CORE_TAG) :]
+                message = f"invalid YAML: {shown!r} is not a valid {tag} value ({type(exc).__name__})"
+                return Problem(message, node.start_mark.line + 1, node.start_mark.column + 1)
+        stack.extend(reversed(list(_children(node))))
+    mark = root.start_mark
+    return Problem(f"invalid YAML: a value cannot be built: {type(error).__name__}", mark.line + 1, mark.column + 1)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,20 @@ from typing import Any
 
 from conformance.errors import ConfigError
 from conformance.output import link_base, source_root, use_color, write_reports
-from conformance.planning.plan import ScanRequest, execute_scan, prepare_scan
+from conformance.planning.plan import PreparedScan, ScanRequest, execute_scan, prepare_scan
+
+
+def _read_stdin(prepared: PreparedScan) -> bytes | None:
+    """Standard input, bounded by ``max-file-size`` as files are; over it, an error finding and no bytes."""
+    from conformance.engine import STDIN_DISPLAY, error_finding
+    from conformance.inputs import ReadRefusal, read_stream
+    from conformance.model import PARSE_ERROR, Location
+
+    read = read_stream(sys.stdin.buffer, prepared.options.max_file_size)
+    if isinstance(read, ReadRefusal):
+        prepared.input_errors.append(error_finding(PARSE_ERROR, read.message, Location(STDIN_DISPLAY)))
+        return None
+    return read
 
 
 def run_scan(**values: Any) -> int:
@@ -29,7 +42,7 @@ def run_scan(**values: Any) -> int:
         raise ConfigError("--changed-since cannot be combined with standard input (-)")
     junit = "junit" in (output_format, *(f for f, _ in request.reports))
     prepared = prepare_scan(replace(request, paths=tuple(paths)), record_evaluations=junit)
-    stdin = sys.stdin.buffer.read() if "-" in paths else None
+    stdin = _read_stdin(prepared) if "-" in paths else None
     result = execute_scan(prepared, stdin)
     report_options = ReportOptions(source_root(paths), request.sarif_category, link_base())
     color = use_color(request.color, output)

@@ -1,35 +1,25 @@
-"""Reading an input: a file's bytes under the size limit, never blocking, and their text."""
+"""Reading an input: a file's bytes under the size limit, never blocking, never through a link that leaves its
+tree (see :func:`conformance.inputs.read_input`), and their text."""
 
 from __future__ import annotations
-
-import os
-import stat
 
 from conformance.engine.findings import error_finding
 from conformance.model import PARSE_ERROR, READ_ERROR, Finding, Location
 
 
-def read_bytes(path: str, display: str, limit: int) -> bytes | Finding:
+def read_bytes(path: str, display: str, limit: int, tree: str = "") -> bytes | Finding:
     """A file's bytes, or the error finding that says why they were not read.
 
-    Opened without blocking and checked on the open descriptor, so a file swapped for a FIFO or a device after
-    it was listed can neither block the scan nor feed it forever; a file over the limit (when listed, or grown
-    since) is never parsed from a truncated prefix.
+    Opened without blocking and checked on the open descriptor, so a file swapped for a FIFO, a device or (for
+    a file a walk found in ``tree``) a symbolic link out of the tree after it was listed is refused; a file over
+    the limit (when listed, or grown since) is never parsed from a truncated prefix.
     """
-    try:
-        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-        with os.fdopen(descriptor, "rb") as handle:
-            info = os.fstat(handle.fileno())
-            if not stat.S_ISREG(info.st_mode):
-                message = "not a regular file (a FIFO, socket or device): skipped"
-                return error_finding(READ_ERROR, message, Location(display))
-            raw = b"" if info.st_size > limit else handle.read(limit + 1)
-    except OSError as exc:
-        return error_finding(READ_ERROR, f"cannot read file: {exc.strerror or exc}", Location(display))
-    size = max(info.st_size, len(raw))
-    if size > limit:
-        message = f"file is {size} bytes, over the {limit}-byte limit: not read"
-        return error_finding(PARSE_ERROR, message, Location(display))
+    from conformance.inputs import ReadRefusal, read_input
+
+    raw = read_input(path, limit, tree)
+    if isinstance(raw, ReadRefusal):
+        policy_id = READ_ERROR if raw.kind == "read-error" else PARSE_ERROR
+        return error_finding(policy_id, raw.message, Location(display))
     return raw
 
 

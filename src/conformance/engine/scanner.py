@@ -108,7 +108,7 @@ class FileScanner:
     def scan_file(self, item: InputFile) -> FileOutcome:
         outcome = FileOutcome(files=1)
         self.guard.new_file()
-        raw = read_bytes(item.path, item.display, self.options.max_file_size)
+        raw = read_bytes(item.path, item.display, self.options.max_file_size, item.tree)
         if isinstance(raw, Finding):
             outcome.errors.append(raw)
             return outcome

@@ -15,7 +15,13 @@ from conformance.config import Config, resolve_config
 from conformance.errors import ConfigError
 from conformance.model import Finding, Location, ScanResult
 from conformance.planning.files import file_selector, repositories_of
-from conformance.planning.policies import load_policies, possible_targets, untrusted_findings
+from conformance.planning.policies import (
+    inside_any,
+    load_policies,
+    possible_targets,
+    scanned_trees,
+    untrusted_findings,
+)
 
 if TYPE_CHECKING:
     from conformance.engine import ScanOptions
@@ -98,7 +104,8 @@ def prepare_scan(request: ScanRequest, record_evaluations: bool = False) -> Prep
         config,
         policy_dirs=request.policy_dirs,
         scan_roots=roots,
-        explicit_config=request.config_path is not None,
+        explicit_config=request.config_path is not None
+        and not inside_any(FsPath(request.config_path), scanned_trees([*file_args, *request.context])),
         trust_local=request.trust_local_policies,
         profiles=request.profiles,
         enable=request.enable,

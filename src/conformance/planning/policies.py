@@ -14,9 +14,25 @@ from conformance.config import Config
 from conformance.model import UNTRUSTED_POLICY, Finding, Location
 
 
-def _inside_any(path: FsPath, roots: Sequence[FsPath]) -> bool:
+def inside_any(path: FsPath, roots: Sequence[FsPath]) -> bool:
     resolved = path.resolve()
     return any(resolved == root or root in resolved.parents for root in roots)
+
+
+def scanned_trees(paths: Sequence[str]) -> list[FsPath]:
+    """The trees a scan reads, which the scanned repository controls: each scanned directory (a file's own
+    directory) and the git work tree holding it. A config file named on the command line from inside one of
+    them (``--config=evil.yaml`` as a committed file name) is no more trusted than a discovered one."""
+    from conformance.inputs import git_root
+
+    trees: list[FsPath] = []
+    for path in paths:
+        directory = os.path.abspath(path if os.path.isdir(path) else os.path.dirname(os.path.abspath(path)))
+        trees.append(FsPath(directory).resolve())
+        work_tree = git_root(directory)
+        if work_tree is not None:
+            trees.append(FsPath(work_tree).resolve())
+    return trees
 
 
 def policy_directories(
@@ -24,9 +40,9 @@ def policy_directories(
 ) -> list[tuple[FsPath, bool]]:
     """Policy directories with their trust: a directory inside a scanned tree, or named by a config file
     found in the scanned tree, is not trusted to run Python."""
-    dirs = [(FsPath(d), not _inside_any(FsPath(d), scan_roots)) for d in cli_dirs]
+    dirs = [(FsPath(d), not inside_any(FsPath(d), scan_roots)) for d in cli_dirs]
     for path in config.policy_paths:
-        dirs.append((path, explicit_config and not _inside_any(path, scan_roots)))
+        dirs.append((path, explicit_config and not inside_any(path, scan_roots)))
     return dirs
 
 

@@ -169,10 +169,40 @@ class UniqueFingerprints:
         return base if count == 1 else f"{base}:{count}"
 
 
-_UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_LINE_BREAKS = re.compile("\r\n|[\r\n\u2028\u2029]")
+_JSON_INERT = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
 
 
 def printable(text: str) -> str:
-    """Text safe to print: control characters other than tab, CR and LF (an ANSI escape, a NUL) and lone
-    surrogates (a YAML ``"\\ud800"`` escape can make one, and it cannot be encoded) become U+FFFD."""
+    """Text safe to print: control characters other than tab, CR and LF (an ANSI escape, a NUL, the C1 CSI
+    ``\\x9b`` that 8-bit terminals obey), bidirectional overrides (text that reads differently from how it is
+    stored) and lone surrogates (a YAML ``"\\ud800"`` escape can make one, and it cannot be encoded) become
+    U+FFFD."""
     return _UNPRINTABLE.sub("\ufffd", text)
+
+
+_BREAK_ESCAPES = {"\r\n": "\\r\\n", "\r": "\\r", "\n": "\\n", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+def one_line(text: str) -> str:
+    """``printable``, and line breaks written as ``\\n``: text from the scanned tree cannot start a line of
+    its own in a log (GitHub Actions obeys ``::error::`` at the start of any line of a job's output)."""
+    return _LINE_BREAKS.sub(lambda match: _BREAK_ESCAPES[match[0]], printable(text))
+
+
+def inert_json(text: str) -> str:
+    """Serialized JSON with ``<``, ``>`` and ``&`` written as ``\\u`` escapes (the same data): a report pasted
+    into HTML (a ``<script>`` block, a CI dashboard) cannot close a tag. These characters only occur inside
+    JSON strings, so the replacement never touches the structure."""
+    return text.translate(_JSON_INERT)
+
+
+class InertJsonStream:
+    """A text stream that writes JSON through ``inert_json``."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        return self._stream.write(inert_json(text))

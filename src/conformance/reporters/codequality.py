@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 from conformance.model import Finding, ScanResult
-from conformance.reporters import ReportOptions, UniqueFingerprints, active, report_path, span
+from conformance.reporters import InertJsonStream, ReportOptions, UniqueFingerprints, active, report_path, span
 
 TAKES_OPTIONS = True
 
@@ -58,6 +58,7 @@ def _issues(result: ScanResult, options: ReportOptions) -> Iterator[dict[str, An
 
 def render(result: ScanResult, stream: IO[str], color: bool = False, options: ReportOptions | None = None) -> None:
     options = options or ReportOptions()
+    stream = InertJsonStream(stream)  # type: ignore[assignment]
     if len(result.findings) + len(result.errors) <= PRETTY_UP_TO:
         stream.write(json.dumps(list(_issues(result, options)), indent=2) + "\n")
         return

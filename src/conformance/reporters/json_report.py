@@ -56,6 +56,9 @@ def to_document(result: ScanResult) -> dict[str, Any]:
 
 
 def render(result: ScanResult, stream: IO[str], color: bool = False) -> None:
+    from conformance.reporters import InertJsonStream
+
+    stream = InertJsonStream(stream)  # type: ignore[assignment]
     if len(result.findings) + len(result.errors) <= PRETTY_UP_TO:
         stream.write(json.dumps(to_document(result), indent=2) + "\n")
         return

@@ -29,7 +29,7 @@ from itertools import groupby
 from typing import IO, TYPE_CHECKING
 
 from conformance.model import Evaluation, Finding, Gate, ScanResult
-from conformance.reporters import ReportOptions, report_path
+from conformance.reporters import ReportOptions, one_line, printable, report_path
 
 if TYPE_CHECKING:
     from xml.etree.ElementTree import Element
@@ -40,8 +40,9 @@ _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def _xml(text: str) -> str:
-    """Characters XML 1.0 cannot carry (control characters, lone surrogates) become U+FFFD."""
-    return _NOT_XML.sub("\ufffd", text)
+    """Characters XML 1.0 cannot carry (control characters, lone surrogates) and escapes a terminal or a log
+    viewer would obey (C1 controls, bidirectional overrides) become U+FFFD."""
+    return _NOT_XML.sub("\ufffd", printable(text))
 
 
 @dataclass
@@ -136,9 +137,8 @@ def _suite(
 def _finding_line(finding: Finding, path: str) -> str:
     loc = finding.location
     where = f"{path}:{loc.line}:{loc.column}" if path else f"{loc.line}:{loc.column}"
-    detail = f" [{finding.path}]" if finding.path else ""
-    message = " ".join(finding.message.splitlines())  # one line per finding
-    return f"{where} {finding.severity} {message}{detail}"
+    detail = f" [{one_line(finding.path)}]" if finding.path else ""
+    return f"{one_line(where)} {finding.severity} {one_line(finding.message)}{detail}"  # one line per finding
 
 
 def _suite_element(suite: _Suite) -> Element:

@@ -45,7 +45,15 @@ from conformance.model import (
     PolicyInfo,
     ScanResult,
 )
-from conformance.reporters import ReportOptions, UniqueFingerprints, most_severe_first, report_path, span
+from conformance.reporters import (
+    InertJsonStream,
+    ReportOptions,
+    UniqueFingerprints,
+    most_severe_first,
+    printable,
+    report_path,
+    span,
+)
 
 TAKES_OPTIONS = True
 
@@ -290,7 +298,7 @@ def _result(
         "ruleId": finding.policy_id,
         "ruleIndex": rule_index,
         "level": finding.severity,
-        "message": {"text": finding.message or finding.policy_id},
+        "message": {"text": plain_message(printable(finding.message or finding.policy_id))},
         "locations": [location],
         "partialFingerprints": {FINGERPRINT_KEY: fingerprint},
     }
@@ -385,7 +393,14 @@ def to_log(result: ScanResult, options: ReportOptions | None = None) -> dict[str
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
 
 
+def plain_message(text: str) -> str:
+    """A SARIF plain-text message: viewers turn ``[text](target)`` into a link (SARIF 3.11.6), so brackets
+    from the scanned tree are escaped with a backslash, as the standard says (and backslashes before them)."""
+    return text.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
+
+
 def render(result: ScanResult, stream: IO[str], color: bool = False, options: ReportOptions | None = None) -> None:
+    stream = InertJsonStream(stream)  # type: ignore[assignment]
     log = to_log(result, options)
     if len(log["runs"][0]["results"]) <= PRETTY_UP_TO:
         stream.write(json.dumps(log, indent=2) + "\n")

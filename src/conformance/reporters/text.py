@@ -7,7 +7,7 @@ from itertools import groupby
 from typing import IO
 
 from conformance.model import Finding, ScanResult
-from conformance.reporters import active
+from conformance.reporters import active, one_line
 
 _COLORS = {"error": "red", "warning": "yellow", "note": "cyan"}
 
@@ -19,9 +19,10 @@ def _line(finding: Finding, color: bool) -> str:
         import click
 
         severity = click.style(severity, fg=_COLORS[severity], bold=True)
-    where = f"{loc.file}:{loc.line}:{loc.column}"
-    resource = f" ({finding.resource})" if finding.resource else ""
-    return f"{where} {severity} {finding.policy_id} {finding.message}{resource}"
+    where = f"{one_line(loc.file)}:{loc.line}:{loc.column}"
+    resource = f" ({one_line(str(finding.resource))})" if finding.resource else ""
+    # the path, message and resource come from the scanned tree: no escape sequence, no line of their own
+    return f"{where} {severity} {one_line(finding.policy_id)} {one_line(finding.message)}{resource}"
 
 
 def summary(result: ScanResult) -> str:

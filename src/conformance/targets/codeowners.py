@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from conformance.globmatch import ONE_CHAR, ONE_SEGMENT, STAR, ZERO_OR_MORE, PathGlob, compile_segments
+
 if TYPE_CHECKING:
     from conformance.targets.repo import Repository
 
@@ -104,17 +106,15 @@ class Codeowners:
         return ()
 
     @cached_property
-    def _matchers(self) -> tuple[tuple[tuple[re.Pattern[str], Rule], ...], ...]:
-        """Per section, (compiled pattern, rule) of every valid rule, last rule first."""
-        by_section: dict[str, list[tuple[re.Pattern[str], Rule]]] = {}
+    def _matchers(self) -> tuple[tuple[tuple[PathGlob, Rule], ...], ...]:
+        """Per section, (compiled pattern, rule) of every valid rule, last rule first. Patterns are matched in
+        linear time (``conformance.globmatch``): a CODEOWNERS file of pathological patterns cannot hang the
+        report, which matches owners outside any policy's time budget."""
+        by_section: dict[str, list[tuple[PathGlob, Rule]]] = {}
         for rule in self.rules:
             if not rule.valid:
                 continue
-            try:
-                regex = pattern_regex(rule.pattern)
-            except re.error:  # cannot happen for a valid rule; a broken pattern must not break a report
-                continue
-            by_section.setdefault(rule.section, []).append((regex, rule))
+            by_section.setdefault(rule.section, []).append((pattern_glob(rule.pattern), rule))
         return tuple(tuple(reversed(matchers)) for matchers in by_section.values())
 
     def rules_for(self, path: str) -> tuple[Rule, ...]:
@@ -123,7 +123,7 @@ class Codeowners:
         decided = []
         for matchers in self._matchers:
             for regex, rule in matchers:
-                if regex.fullmatch(relative) is not None:
+                if regex.matches(relative):
                     decided.append(rule)
                     break
         return tuple(decided)
@@ -180,6 +180,50 @@ def pattern_regex(pattern: str) -> re.Pattern[str]:
     prefix = "" if anchored else "(?:.*/)?"
     suffix = "/.*" if directory else "" if children_only else "(?:/.*)?"
     return re.compile(prefix + "".join(parts) + suffix, re.DOTALL)
+
+
+def pattern_glob(pattern: str) -> PathGlob:
+    """The linear-time matcher of a CODEOWNERS pattern, with exactly the meaning of ``pattern_regex``."""
+    anchored = "/" in pattern.rstrip("/")
+    directory = pattern.endswith("/")
+    children_only = pattern.endswith("/*") and not pattern.endswith("\\/*")
+    trimmed = pattern.rstrip("/").lstrip("/")
+    segments: list[object] = [] if anchored else [ZERO_OR_MORE]
+    current: list[object] = []
+    trailing_globstar = False
+    index = 0
+    while index < len(trimmed):
+        char = trimmed[index]
+        if char == "\\" and index + 1 < len(trimmed):
+            current.append(trimmed[index + 1])
+            index += 2
+        elif trimmed.startswith("**", index):
+            starts_segment = index == 0 or trimmed[index - 1] == "/"
+            ends_segment = index + 2 == len(trimmed) or trimmed[index + 2] == "/"
+            if starts_segment and ends_segment and index + 2 < len(trimmed):
+                segments.append(ZERO_OR_MORE)  # **/ : any number of directories, none included
+                index += 3
+            elif starts_segment and ends_segment:
+                segments.extend((ONE_SEGMENT, ZERO_OR_MORE))  # a trailing /** : everything below
+                trailing_globstar = True
+                index += 2
+            else:
+                current.append(STAR)  # ** inside a name is a plain *
+                index += 2
+        elif char == "/":
+            segments.append(tuple(current))
+            current = []
+            index += 1
+        else:
+            current.append(STAR if char == "*" else ONE_CHAR if char == "?" else char)
+            index += 1
+    if not trailing_globstar:
+        segments.append(tuple(current))
+    if directory:
+        segments.extend((ONE_SEGMENT, ZERO_OR_MORE))
+    elif not children_only:
+        segments.append(ZERO_OR_MORE)
+    return compile_segments(segments)
 
 
 def normalize(path: str) -> str:

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from conformance.inputs import SKIPPED_DIRS, Excludes, git_root
+from conformance.globmatch import safe_globs
+from conformance.inputs import SKIPPED_DIRS, Excludes, git_root, walk_tree
 
 MAX_READ_BYTES = 20 * 1024 * 1024
 """Reads of larger files return None: repository policies look at configuration, not at data dumps."""
@@ -130,7 +131,8 @@ class Repository:
 
 def open_repository(root: str, display: str, excludes: Excludes | None = None) -> Repository:
     """Build the view of a repository rooted at ``root`` (a directory), without the configuration's excludes."""
-    listed = _git_files(root) if git_root(root) is not None else None
+    top = git_root(root)
+    listed = _git_files(top, root) if top is not None else None
     paths = listed if listed is not None else list(_walk(root))
     if excludes is not None:
         paths = [path for path in paths if not excludes.excluded(os.path.join(root, path))]
@@ -161,23 +163,16 @@ def open_repository(root: str, display: str, excludes: Excludes | None = None) -
     return Repository(root, display, tuple(entries), tuple(skipped))
 
 
-def _git_files(root: str) -> list[str] | None:
-    """Tracked and untracked-but-not-ignored files, relative to ``root``; None when git cannot tell."""
-    import subprocess
+def _git_files(top: str, root: str) -> list[str] | None:
+    """Tracked and untracked-but-not-ignored files under ``root``, relative to it, as the work tree ``top``
+    holding it lists them; None when git cannot tell."""
+    from conformance.gitexec import try_git
 
-    try:
-        completed = subprocess.run(
-            ["git", "-C", root, "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-            capture_output=True,
-            timeout=60,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None  # git is not installed: fall back to a walk
-    if completed.returncode != 0:
-        return None
-    names = completed.stdout.decode("utf-8", errors="surrogateescape").split("\0")
-    return [name for name in names if name]
+    arguments = ["ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", "."]
+    completed = try_git(top, arguments, cwd=os.path.abspath(root), timeout=60)
+    if completed is None or not completed.ok:
+        return None  # git is not installed, or this is no work tree: fall back to a walk
+    return [name for name in completed.text().split("\0") if name]
 
 
 def _walk(root: str) -> Iterator[str]:
@@ -196,13 +191,13 @@ def _walk(root: str) -> Iterator[str]:
                 return bool(verdict)
         return False
 
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+    for dirpath, dirnames, filenames in walk_tree(root):
         here = os.path.relpath(dirpath, root).replace(os.sep, "/")
         here = "" if here == "." else here
         if ".gitignore" in filenames:
             lines = _read_lines(os.path.join(dirpath, ".gitignore"))
             if lines:
-                specs.append((here, compile_globs(lines)))
+                specs.append((here, compile_globs(safe_globs(lines)[0])))  # a hostile pattern is dropped
         kept = []
         for name in sorted(dirnames):
             relative = f"{here}/{name}" if here else name
