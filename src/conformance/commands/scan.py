@@ -22,9 +22,12 @@ def run_scan(**values: Any) -> int:
         raise ConfigError("standard input (-) can be scanned once per run")
     output_format = resolve_format(request.output_format)
     output = request.output
-    targets = [os.path.abspath(p) for _, p in request.reports] + ([os.path.abspath(output)] if output else [])
+    named = [p for _, p in request.reports] + ([output] if output else [])
+    targets = [p if p == "-" else os.path.abspath(p) for p in named]
     if len(set(targets)) < len(targets):
         raise ConfigError("the same file is named twice by --output and --report")
+    if "-" in targets and output is None:
+        raise ConfigError("--report FORMAT=- writes to standard output, where the main report goes: add -o FILE")
     if request.changed_since is not None and "-" in paths:
         raise ConfigError("--changed-since cannot be combined with standard input (-)")
     junit = "junit" in (output_format, *(f for f, _ in request.reports))

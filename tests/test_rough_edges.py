@@ -1,0 +1,76 @@
+"""Issue 11's rough edges: standard output and devices as report targets, empty standard input, stale waivers
+and unused inline suppressions, repository targets on subdirectories, command-line excludes, unknown ids."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from conformance.cli import cli
+from conftest import FIXTURES
+
+DEPLOYMENT = FIXTURES / "examples" / "shop-frontend.yaml"
+
+
+def invoke(*args: str, input: str | bytes | None = None, cwd: Path | None = None):
+    runner = CliRunner()
+    old = os.getcwd()
+    if cwd is not None:
+        os.chdir(cwd)
+    try:
+        return runner.invoke(cli, list(args), input=input, catch_exceptions=False)
+    finally:
+        os.chdir(old)
+
+
+def console(*args: str, cwd: Path | None = None, input: str | None = None) -> subprocess.CompletedProcess[str]:
+    exe = Path(sys.executable).parent / "conformance"
+    return subprocess.run([str(exe), *args], capture_output=True, text=True, timeout=120, cwd=cwd, input=input)
+
+
+# --- -o and --report to standard output and devices ------------------------------------------------------------
+
+
+def test_output_dash_is_standard_output(tmp_path: Path) -> None:
+    result = console("scan", str(DEPLOYMENT), "-f", "json", "-o", "-", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert json.loads(result.stdout)["summary"]["exit_code"] == 1
+    assert not (tmp_path / "-").exists()
+
+
+def test_output_dev_stdout_into_a_pipe(tmp_path: Path) -> None:
+    result = console("scan", str(DEPLOYMENT), "-f", "json", "-o", "/dev/stdout", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert json.loads(result.stdout)["schema_version"] == 1
+
+
+def test_report_to_standard_output_and_dev_stderr(tmp_path: Path) -> None:
+    result = console(
+        "scan", str(DEPLOYMENT), "-o", str(tmp_path / "r.txt"), "--report", "sarif=-", "--report", "json=/dev/stderr"
+    )
+    assert result.returncode == 1, result.stderr
+    assert json.loads(result.stdout)["version"] == "2.1.0"
+    assert '"schema_version": 1' in result.stderr
+    assert "k8s/no-host-network" in (tmp_path / "r.txt").read_text()
+
+
+def test_report_dash_without_output_is_refused() -> None:
+    result = invoke("scan", str(DEPLOYMENT), "--report", "sarif=-")
+    assert result.exit_code == 2
+    assert "standard output" in result.output
+
+
+def test_output_to_a_fifo_is_written_through(tmp_path: Path) -> None:
+    fifo = tmp_path / "report.fifo"
+    os.mkfifo(fifo)
+    reader = subprocess.Popen(["cat", str(fifo)], stdout=subprocess.PIPE, text=True)
+    result = invoke("scan", str(DEPLOYMENT), "-f", "json", "-o", str(fifo))
+    out, _ = reader.communicate(timeout=30)
+    assert result.exit_code == 1
+    assert json.loads(out)["schema_version"] == 1
+    assert fifo.is_fifo()
