@@ -74,3 +74,13 @@ def test_output_to_a_fifo_is_written_through(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert json.loads(out)["schema_version"] == 1
     assert fifo.is_fifo()
+
+
+def test_readme_pre_commit_rev_is_not_a_missing_tag() -> None:
+    readme = (FIXTURES.parent / "README.md").read_text()
+    revs = [line.split("rev:", 1)[1].strip() for line in readme.splitlines() if line.strip().startswith("rev:")]
+    assert revs, "the README shows a pre-commit snippet"
+    tags = subprocess.run(["git", "tag"], capture_output=True, text=True, cwd=FIXTURES.parent).stdout.split()
+    for rev in revs:
+        assert rev.split()[0] in tags or "commit SHA" in rev, rev
+    assert "full commit SHA of `main`" in readme
