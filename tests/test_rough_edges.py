@@ -84,3 +84,24 @@ def test_readme_pre_commit_rev_is_not_a_missing_tag() -> None:
     for rev in revs:
         assert rev.split()[0] in tags or "commit SHA" in rev, rev
     assert "full commit SHA of `main`" in readme
+
+
+# --- empty standard input -------------------------------------------------------------------------------------
+
+
+def test_empty_standard_input_is_a_scan_error() -> None:
+    for empty in ("", "\n  \n"):
+        result = invoke("scan", "-", input=empty)
+        assert result.exit_code == 2, result.output
+        assert "<stdin>:1:1 error conformance/read-error standard input is empty" in result.output
+
+
+def test_empty_standard_input_allowed_by_option() -> None:
+    result = invoke("scan", "-", "--allow-empty-input", input="")
+    assert result.exit_code == 0, result.output
+
+
+def test_empty_standard_input_through_a_pipe() -> None:
+    result = console("scan", "-", "-f", "json", input="")
+    assert result.returncode == 2
+    assert [e["policy"] for e in json.loads(result.stdout)["errors"]] == ["conformance/read-error"]

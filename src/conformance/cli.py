@@ -192,6 +192,11 @@ def _parse_reports(ctx: click.Context, param: click.Parameter, values: tuple[str
     is_flag=True,
     help="Charts and templates that cannot be rendered fail the run instead of being noted.",
 )
+@click.option(
+    "--allow-empty-input",
+    is_flag=True,
+    help="Empty standard input (-) is a clean scan of nothing, not a scan error.",
+)
 def scan(**kwargs: object) -> None:
     """Scan PATHS (files, directories, or - for standard input) and report policy violations."""
     from conformance.commands.scan import run_scan

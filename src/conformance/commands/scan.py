@@ -8,6 +8,7 @@ from dataclasses import replace
 from typing import Any
 
 from conformance.errors import ConfigError
+from conformance.model import Finding
 from conformance.output import link_base, source_root, use_color, write_reports
 from conformance.planning.plan import ScanRequest, execute_scan, prepare_scan
 
@@ -33,6 +34,8 @@ def run_scan(**values: Any) -> int:
     junit = "junit" in (output_format, *(f for f, _ in request.reports))
     prepared = prepare_scan(replace(request, paths=tuple(paths)), record_evaluations=junit)
     stdin = sys.stdin.buffer.read() if "-" in paths else None
+    if stdin is not None and not stdin.strip() and not request.allow_empty_input:
+        prepared = replace(prepared, input_errors=[*prepared.input_errors, _empty_stdin()])
     result = execute_scan(prepared, stdin)
     report_options = ReportOptions(source_root(paths), request.sarif_category, link_base())
     color = use_color(request.color, output)
@@ -42,3 +45,15 @@ def run_scan(**values: Any) -> int:
 
         print(summary(result), file=sys.stderr)
     return result.exit_code
+
+
+def _empty_stdin() -> Finding:
+    """The scan error of empty standard input: the command feeding it most likely failed."""
+    from conformance.engine import STDIN_DISPLAY, error_finding
+    from conformance.model import READ_ERROR, Location
+
+    message = (
+        "standard input is empty: nothing was scanned (did the command before the pipe fail?); "
+        "pass --allow-empty-input if no input is fine"
+    )
+    return error_finding(READ_ERROR, message, Location(STDIN_DISPLAY))

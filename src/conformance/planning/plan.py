@@ -58,6 +58,8 @@ class ScanRequest:
     """The Helm executable (default: ``helm`` on PATH); never taken from a configuration file."""
     helm_values: tuple[str, ...] = ()
     require_rendering: bool = False
+    allow_empty_input: bool = False
+    """Empty standard input is fine (else it is a scan error: ``helm template broken | conformance scan -``)."""
 
 
 @dataclass(frozen=True)
