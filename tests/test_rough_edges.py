@@ -105,3 +105,43 @@ def test_empty_standard_input_through_a_pipe() -> None:
     result = console("scan", "-", "-f", "json", input="")
     assert result.returncode == 2
     assert [e["policy"] for e in json.loads(result.stdout)["errors"]] == ["conformance/read-error"]
+
+
+# --- stale waivers --------------------------------------------------------------------------------------------
+
+WAIVED = """\
+waivers:
+  - policy: k8s/no-host-network
+    reason: the node exporter reads host network statistics
+    owner: "@acme/platform"
+    match: {kind: Deployment, name: frontend}
+  - policy: k8s/no-host-pid
+    reason: nothing needs it any more
+    owner: "@acme/platform"
+"""
+
+
+def _git_repo(root: Path) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    return root
+
+
+def _stale(document: dict) -> list[str]:
+    return [f["message"] for f in document["findings"] if f["policy"] == "conformance/stale-waiver"]
+
+
+def test_waivers_of_policies_that_did_not_run_are_not_stale(tmp_path: Path) -> None:
+    repo = _git_repo(tmp_path / "repo")
+    (repo / ".conformance.yaml").write_text(WAIVED)
+    (repo / "app.yaml").write_text(DEPLOYMENT.read_text())
+    whole = json.loads(invoke("scan", ".", "-f", "json", cwd=repo).output)
+    assert [m.split(" matched")[0] for m in _stale(whole)] == [
+        "waiver waivers[1] for k8s/no-host-pid (owner @acme/platform)"
+    ]
+    repository = json.loads(invoke("scan", "--target", "repository", ".", "-f", "json", cwd=repo).output)
+    assert _stale(repository) == []
+    selected = json.loads(invoke("scan", ".", "--policy", "k8s/no-host-network", "-f", "json", cwd=repo).output)
+    assert _stale(selected) == []
+    network = json.loads(invoke("scan", ".", "--policy", "k8s/no-host-pid", "-f", "json", cwd=repo).output)
+    assert len(_stale(network)) == 1

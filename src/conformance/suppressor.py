@@ -61,6 +61,9 @@ class Suppressor:
     report_fixed: bool = True
     """Whether unmatched baseline entries are reported as fixed (not for ``--new-only``'s in-memory baseline)."""
     today: date = field(default_factory=date.today)
+    ran: frozenset[str] | None = None
+    """The ids of the policies (and reserved ids) the run checked files with; None: every known id. A waiver
+    of an id that did not run is never stale: nothing it covers was looked at."""
 
     @property
     def active(self) -> bool:
@@ -135,8 +138,9 @@ class Suppressor:
     def waiver_findings(self, hits: Hits, complete: bool, scanned: Collection[str]) -> list[Finding]:
         """An error-free warning for each expired waiver, and for each waiver that matched nothing.
 
-        A waiver is called stale only when the scan could have met what it covers: a complete scan (not
-        ``--changed-since`` or a list of files), or a waiver whose ``paths`` match a scanned file.
+        A waiver is called stale only when its policy ran over every file it could match: the policy ran
+        (see :attr:`ran`), and the scan was complete (not ``--changed-since`` or a list of files) or the
+        waiver's ``paths`` match a scanned file.
         """
         findings = []
         for waiver in self.waivers:
@@ -147,7 +151,11 @@ class Suppressor:
                     "the findings it covered fail again"
                 )
                 findings.append(_waiver_finding(EXPIRED_WAIVER, message, location, waiver))
-            elif waiver.index not in hits.waivers and (complete or _paths_meet(waiver, scanned, self.config_root)):
+            elif (
+                waiver.index not in hits.waivers
+                and (self.ran is None or waiver.policy in self.ran)
+                and (complete or _paths_meet(waiver, scanned, self.config_root))
+            ):
                 message = f"waiver {waiver.key} for {waiver.policy} (owner {waiver.owner}) matched no finding"
                 findings.append(_waiver_finding(STALE_WAIVER, message, location, waiver))
         return findings
@@ -202,6 +210,4 @@ def fixed_entries(
     from conformance.baseline import unmatched
 
     scanned = set(scanned_files)
-    return tuple(
-        entry.to_dict() for entry in unmatched(baseline, hits.baseline) if complete or entry.file in scanned
-    )
+    return tuple(entry.to_dict() for entry in unmatched(baseline, hits.baseline) if complete or entry.file in scanned)

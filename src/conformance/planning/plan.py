@@ -145,7 +145,12 @@ def prepare_scan(request: ScanRequest, record_evaluations: bool = False) -> Prep
         record_evaluations=record_evaluations,
         policy_timeout=request.policy_timeout if request.policy_timeout is not None else config.policy_timeout,
         require_rendering=require_rendering,
-        suppressor=_suppressor(request, config, catalog),
+        suppressor=_suppressor(
+            request,
+            config,
+            catalog,
+            _ran(policies, read_files=bool(adapters) and not all(a.reads == REPOSITORY_FORMAT for a in adapters)),
+        ),
         complete=_complete(request, file_args, config),
     )
     if changes is not None and request.new_only:
@@ -181,7 +186,14 @@ def prepare_scan(request: ScanRequest, record_evaluations: bool = False) -> Prep
     )
 
 
-def _suppressor(request: ScanRequest, config: Config, catalog: Catalog) -> Suppressor:
+def _ran(policies: Sequence[Policy], read_files: bool) -> frozenset[str]:
+    """The ids a run checks with: its policies, and the reserved ids of reading files when it reads any."""
+    from conformance.model import RESERVED_IDS
+
+    return frozenset(p.id for p in policies) | (frozenset(RESERVED_IDS) if read_files else frozenset())
+
+
+def _suppressor(request: ScanRequest, config: Config, catalog: Catalog, ran: frozenset[str]) -> Suppressor:
     """The run's suppressions: inline comments and annotations (unless turned off), waivers, the baseline."""
     from conformance.inputs import display_path
     from conformance.model import RESERVED_IDS
@@ -209,6 +221,7 @@ def _suppressor(request: ScanRequest, config: Config, catalog: Catalog) -> Suppr
         config_display=display_path(str(config.source), base) if config.source else "",
         baseline=baseline,
         baseline_display=display_path(request.baseline, base) if request.baseline else "",
+        ran=ran,
     )
 
 
