@@ -145,3 +145,23 @@ def test_waivers_of_policies_that_did_not_run_are_not_stale(tmp_path: Path) -> N
     assert _stale(selected) == []
     network = json.loads(invoke("scan", ".", "--policy", "k8s/no-host-pid", "-f", "json", cwd=repo).output)
     assert len(_stale(network)) == 1
+
+
+# --- dangling symbolic links ----------------------------------------------------------------------------------
+
+
+def test_a_dangling_link_inside_the_tree_is_a_note(tmp_path: Path) -> None:
+    tree = tmp_path / "tree"
+    (tree / "testdata").mkdir(parents=True)
+    (tree / "app.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: ns}\ndata: {}\n")
+    (tree / "testdata" / "link-to-nowhere.yaml").symlink_to("missing.yaml")
+    (tree / "outside.yaml").symlink_to(tmp_path / "missing-outside.yaml")
+    result = invoke("scan", str(tree), "-f", "json", cwd=tmp_path)
+    document = json.loads(result.output)
+    notes = [(f["policy"], f["severity"], f["location"]["file"]) for f in document["findings"]]
+    assert ("conformance/broken-link", "note", "tree/testdata/link-to-nowhere.yaml") in notes
+    assert [(e["policy"], e["location"]["file"]) for e in document["errors"]] == [
+        ("conformance/read-error", "tree/outside.yaml")
+    ]
+    (tree / "outside.yaml").unlink()
+    assert invoke("scan", str(tree), cwd=tmp_path).exit_code == 0

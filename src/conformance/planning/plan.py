@@ -77,6 +77,8 @@ class PreparedScan:
     gate: Gate
     paths: tuple[str, ...] = ()
     charts: ChartPlan = field(default_factory=lambda: ChartPlan((), (), ()))
+    input_notes: list[Finding] = field(default_factory=list)
+    """Notes about what was not read but is no scan error (a symbolic link inside the tree that points at nothing)."""
 
 
 def prepare_scan(request: ScanRequest, record_evaluations: bool = False) -> PreparedScan:
@@ -137,7 +139,8 @@ def prepare_scan(request: ScanRequest, record_evaluations: bool = False) -> Prep
         [os.path.abspath(v) for v in request.helm_values],
         require_rendering,
     )
-    input_errors = [error_finding(READ_ERROR, p.message, Location(p.display)) for p in problems]
+    input_errors = [error_finding(READ_ERROR, p.message, Location(p.display)) for p in problems if not _note(p)]
+    input_notes = [_broken_link(p) for p in problems if _note(p)]
     options = ScanOptions(
         fail_on=request.fail_on or config.fail_on,
         max_file_size=config.max_file_size,
@@ -183,7 +186,21 @@ def prepare_scan(request: ScanRequest, record_evaluations: bool = False) -> Prep
         gate,
         tuple(file_args),
         chart_plan,
+        input_notes,
     )
+
+
+def _note(problem: InputProblem) -> bool:
+    from conformance.inputs import DANGLING_LINK
+
+    return problem.message == DANGLING_LINK
+
+
+def _broken_link(problem: InputProblem) -> Finding:
+    from conformance.engine.findings import notice_finding
+    from conformance.model import BROKEN_LINK
+
+    return notice_finding(BROKEN_LINK, "note", problem.message, Location(problem.display), problem.message)
 
 
 def _ran(policies: Sequence[Policy], read_files: bool) -> frozenset[str]:
@@ -258,7 +275,7 @@ def execute_scan(prepared: PreparedScan, stdin: bytes | None = None) -> ScanResu
         prepared.options,
         stdin=stdin,
         extra_errors=[*prepared.input_errors, *prepared.charts.errors],
-        extra_findings=[*untrusted_findings(prepared.catalog), *prepared.charts.findings],
+        extra_findings=[*untrusted_findings(prepared.catalog), *prepared.charts.findings, *prepared.input_notes],
         repositories=prepared.repositories,
         context_files=prepared.context_files,
         rendered=prepared.charts.rendered,
