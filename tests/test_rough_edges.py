@@ -165,3 +165,58 @@ def test_a_dangling_link_inside_the_tree_is_a_note(tmp_path: Path) -> None:
     ]
     (tree / "outside.yaml").unlink()
     assert invoke("scan", str(tree), cwd=tmp_path).exit_code == 0
+
+
+# --- unused inline suppressions -------------------------------------------------------------------------------
+
+POD = """\
+apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: shop}
+spec:
+  # conformance:ignore k8s/no-host-network,k8s/no-host-pid reason="the exporter reads host statistics"
+  hostNetwork: true
+  containers:
+    - name: web
+      image: nginx:1.27
+"""
+
+
+def _unused(document: dict) -> list[tuple[int, int, str]]:
+    return [
+        (f["location"]["line"], f["location"]["column"], f["message"].split(" matched")[0])
+        for f in document["findings"]
+        if f["policy"] == "conformance/unused-suppression"
+    ]
+
+
+def test_unused_part_of_an_inline_suppression_is_reported(tmp_path: Path) -> None:
+    (tmp_path / "pod.yaml").write_text(POD)
+    result = invoke("scan", "pod.yaml", "-f", "json", "--fail-on", "warning", cwd=tmp_path)
+    document = json.loads(result.output)
+    assert _unused(document) == [(5, 3, "inline suppression of k8s/no-host-pid")]
+    [unused] = [f for f in document["findings"] if f["policy"] == "conformance/unused-suppression"]
+    assert (unused["severity"], unused["status"]) == ("warning", "active")
+    assert result.exit_code == 1
+    text = invoke("scan", "pod.yaml", "--no-color", cwd=tmp_path).output
+    assert "pod.yaml:5:3 warning conformance/unused-suppression inline suppression of k8s/no-host-pid" in text
+
+
+def test_unused_suppression_only_for_policies_that_ran(tmp_path: Path) -> None:
+    (tmp_path / "pod.yaml").write_text(POD)
+    document = json.loads(
+        invoke("scan", "pod.yaml", "-f", "json", "--policy", "k8s/no-host-network", cwd=tmp_path).output
+    )
+    assert _unused(document) == []
+    (tmp_path / "pod.yaml").write_text(POD.replace("hostNetwork: true", "hostNetwork: false"))
+    document = json.loads(invoke("scan", "-", "-f", "json", input=(tmp_path / "pod.yaml").read_text()).output)
+    assert [u[2] for u in _unused(document)] == [
+        "inline suppression of k8s/no-host-network",
+        "inline suppression of k8s/no-host-pid",
+    ]
+
+
+def test_no_unused_suppression_in_a_file_with_a_scan_error(tmp_path: Path) -> None:
+    (tmp_path / "pod.yaml").write_text(POD + "---\nkey: [unclosed\n")
+    document = json.loads(invoke("scan", "pod.yaml", "-f", "json", cwd=tmp_path).output)
+    assert document["errors"] and _unused(document) == []
