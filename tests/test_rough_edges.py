@@ -220,3 +220,22 @@ def test_no_unused_suppression_in_a_file_with_a_scan_error(tmp_path: Path) -> No
     (tmp_path / "pod.yaml").write_text(POD + "---\nkey: [unclosed\n")
     document = json.loads(invoke("scan", "pod.yaml", "-f", "json", cwd=tmp_path).output)
     assert document["errors"] and _unused(document) == []
+
+
+# --- --target repository on a subdirectory --------------------------------------------------------------------
+
+
+def test_target_repository_checks_a_subdirectory_as_a_repository(tmp_path: Path) -> None:
+    repo = _git_repo(tmp_path / "mono")
+    (repo / "README.md").write_text("# mono\n\nAll services of the shop, with their deployment manifests.\n")
+    (repo / "svc").mkdir()
+    (repo / "svc" / "main.py").write_text("print('hi')\n")
+    document = json.loads(
+        invoke("scan", "--target", "repository", "svc", "-f", "json", "--policy", "repo/readme", cwd=repo).output
+    )
+    assert [(f["policy"], f["location"]["file"]) for f in document["findings"]] == [("repo/readme", "svc")]
+    (repo / "svc" / "README.md").write_text("# svc\n\nThe shop's checkout service: takes orders and payments.\n")
+    assert invoke("scan", "--target", "repository", "svc", "--policy", "repo/readme", cwd=repo).exit_code == 0
+    # without --target repository, a subdirectory is scanned for its files, not as a repository
+    plain = json.loads(invoke("scan", "svc", "-f", "json", "--policy", "repo/readme", cwd=repo).output)
+    assert plain["findings"] == []
