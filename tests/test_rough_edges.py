@@ -239,3 +239,35 @@ def test_target_repository_checks_a_subdirectory_as_a_repository(tmp_path: Path)
     # without --target repository, a subdirectory is scanned for its files, not as a repository
     plain = json.loads(invoke("scan", "svc", "-f", "json", "--policy", "repo/readme", cwd=repo).output)
     assert plain["findings"] == []
+
+
+# --- unknown profiles and ids: the same errors everywhere -----------------------------------------------------
+
+KNOWN = "(known: baseline, hygiene, open-source, reliability, restricted, supply-chain)"
+
+
+def test_unknown_profile_is_the_same_error_in_list_and_scan(tmp_path: Path) -> None:
+    expected = f"conformance: error: --profile: profile 'restriced' is unknown (did you mean 'restricted'?) {KNOWN}"
+    listed = console("policies", "list", "--profile", "restriced", cwd=tmp_path)
+    scanned = console("scan", str(DEPLOYMENT), "--profile", "restriced", cwd=tmp_path)
+    assert (listed.returncode, scanned.returncode) == (2, 2)
+    assert listed.stdout == ""
+    assert listed.stderr.strip() == scanned.stderr.strip() == expected
+    nope = console("policies", "list", "--profile", "nope", cwd=tmp_path)
+    assert nope.returncode == 2 and f"profile 'nope' is unknown {KNOWN}" in nope.stderr
+
+
+def test_unknown_ids_say_where_and_suggest(tmp_path: Path) -> None:
+    explain = invoke("policies", "explain", "k8s/no-host-pids")
+    assert explain.exit_code == 2
+    assert "unknown policy id 'k8s/no-host-pids' (did you mean 'k8s/no-host-pid'?)" in explain.output
+    for flag in ("--policy", "--skip-policy", "--hard-fail-on", "--soft-fail-on"):
+        result = invoke("scan", str(DEPLOYMENT), flag, "k8s/no-host-pids")
+        assert result.exit_code == 2
+        assert (
+            f"conformance: error: {flag}: 'k8s/no-host-pids' matches no known policy "
+            "(did you mean 'k8s/no-host-pid'?)" in result.output
+        )
+    (tmp_path / ".conformance.yaml").write_text("enable: [k8s/no-host-pids]\n")
+    configured = invoke("scan", "x.yaml", cwd=tmp_path)
+    assert "enable: 'k8s/no-host-pids' matches no known policy (did you mean 'k8s/no-host-pid'?)" in configured.output

@@ -256,13 +256,11 @@ def _complete(request: ScanRequest, file_args: Sequence[str], config: Config) ->
 
 
 def _check_selectors(catalog: Catalog, gate: Gate) -> None:
-    from conformance.catalog.select import matches
+    from conformance.catalog.select import check_selectors
 
     ids = sorted(catalog.known_ids)
     for flag, selectors in (("--hard-fail-on", gate.hard_fail_on), ("--soft-fail-on", gate.soft_fail_on)):
-        for selector in selectors:
-            if not any(matches(pid, selector) for pid in ids):
-                raise ConfigError(f"{flag}: {selector!r} matches no known policy")
+        check_selectors(selectors, ids, flag)
 
 
 def execute_scan(prepared: PreparedScan, stdin: bytes | None = None) -> ScanResult:
