@@ -271,3 +271,37 @@ def test_unknown_ids_say_where_and_suggest(tmp_path: Path) -> None:
     (tmp_path / ".conformance.yaml").write_text("enable: [k8s/no-host-pids]\n")
     configured = invoke("scan", "x.yaml", cwd=tmp_path)
     assert "enable: 'k8s/no-host-pids' matches no known policy (did you mean 'k8s/no-host-pid'?)" in configured.output
+
+
+# --- --exclude and config excludes that match nothing ---------------------------------------------------------
+
+
+def test_exclude_on_the_command_line_and_a_warning_for_config_excludes(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    (repo / "vendor").mkdir(parents=True)
+    (repo / "app.yaml").write_text(DEPLOYMENT.read_text())
+    (repo / "vendor" / "lib.yaml").write_text(DEPLOYMENT.read_text())
+    central = tmp_path / "central" / "conformance.yaml"
+    central.parent.mkdir()
+    central.write_text("exclude: [vendor/, '**/testdata/']\n")
+    result = console("scan", "repo", "--config", str(central), "-f", "json", cwd=tmp_path)
+    files = {f["location"]["file"] for f in json.loads(result.stdout)["findings"]}
+    assert files == {"repo/app.yaml", "repo/vendor/lib.yaml"}
+    assert f"conformance: warning: {central}: exclude 'vendor/' matched nothing this scan read" in result.stderr
+    assert "'**/vendor/' matches at any depth" in result.stderr
+    assert "testdata" in result.stderr
+    excluded = console(
+        "scan", "repo", "--config", str(central), "--exclude", "repo/vendor/", "-f", "json", cwd=tmp_path
+    )
+    assert {f["location"]["file"] for f in json.loads(excluded.stdout)["findings"]} == {"repo/app.yaml"}
+    inside = console("scan", ".", "-f", "json", "--exclude", "vendor", cwd=repo)
+    assert {f["location"]["file"] for f in json.loads(inside.stdout)["findings"]} == {"app.yaml"}
+    assert "warning" not in inside.stderr
+
+
+def test_config_excludes_that_match_give_no_warning(tmp_path: Path) -> None:
+    (tmp_path / "vendor").mkdir()
+    (tmp_path / "vendor" / "lib.yaml").write_text(DEPLOYMENT.read_text())
+    (tmp_path / ".conformance.yaml").write_text("exclude: [vendor/]\n")
+    result = console("scan", ".", cwd=tmp_path)
+    assert result.returncode == 0 and "warning" not in result.stderr

@@ -33,6 +33,13 @@ def run_scan(**values: Any) -> int:
         raise ConfigError("--changed-since cannot be combined with standard input (-)")
     junit = "junit" in (output_format, *(f for f, _ in request.reports))
     prepared = prepare_scan(replace(request, paths=tuple(paths)), record_evaluations=junit)
+    for pattern in prepared.unmatched_excludes:
+        print(
+            f"conformance: warning: {prepared.config.source}: exclude {pattern!r} matched nothing this scan read "
+            f"(patterns are relative to {prepared.config.root}; '**/{pattern.lstrip('/')}' matches at any depth, "
+            "and --exclude takes patterns relative to the current directory)",
+            file=sys.stderr,
+        )
     stdin = sys.stdin.buffer.read() if "-" in paths else None
     if stdin is not None and not stdin.strip() and not request.allow_empty_input:
         prepared = replace(prepared, input_errors=[*prepared.input_errors, _empty_stdin()])

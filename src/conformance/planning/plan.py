@@ -58,6 +58,8 @@ class ScanRequest:
     """The Helm executable (default: ``helm`` on PATH); never taken from a configuration file."""
     helm_values: tuple[str, ...] = ()
     require_rendering: bool = False
+    exclude: tuple[str, ...] = ()
+    """``--exclude`` patterns, gitignore-style, relative to the current directory (beside the config's)."""
     allow_empty_input: bool = False
     """Empty standard input is fine (else it is a scan error: ``helm template broken | conformance scan -``)."""
 
@@ -78,13 +80,16 @@ class PreparedScan:
     paths: tuple[str, ...] = ()
     charts: ChartPlan = field(default_factory=lambda: ChartPlan((), (), ()))
     input_notes: list[Finding] = field(default_factory=list)
+    unmatched_excludes: tuple[str, ...] = ()
+    """The configuration's exclude patterns that excluded nothing this run read (worth a warning)."""
     """Notes about what was not read but is no scan error (a symbolic link inside the tree that points at nothing)."""
 
 
 def prepare_scan(request: ScanRequest, record_evaluations: bool = False) -> PreparedScan:
     """Resolve config, policies, input files, repositories and context for a scan."""
     from conformance.engine import ScanOptions, error_finding
-    from conformance.inputs import Excludes, collect
+    from conformance.inputs import collect
+    from conformance.planning.excludes import ScanExcludes
     from conformance.model import NOT_CHECKED, READ_ERROR, Gate
     from conformance.targets.adapters import REPOSITORY_FORMAT, adapter_for
 
@@ -105,7 +110,7 @@ def prepare_scan(request: ScanRequest, record_evaluations: bool = False) -> Prep
     )
     if request.targets:
         policies = tuple(p for p in policies if p.target in request.targets)
-    excludes = Excludes(config.exclude, str(config.root or os.getcwd()))
+    excludes = ScanExcludes(config.exclude, str(config.root or os.getcwd()), request.exclude, os.getcwd())
     include = file_selector(policies)
     files: list[InputFile] = []
     problems: list[InputProblem] = []
@@ -187,7 +192,28 @@ def prepare_scan(request: ScanRequest, record_evaluations: bool = False) -> Prep
         tuple(file_args),
         chart_plan,
         input_notes,
+        tuple(excludes.unmatched()) if _excludes_checked(request, file_args, config, options.complete) else (),
     )
+
+
+def _excludes_checked(request: ScanRequest, file_args: Sequence[str], config: Config, complete: bool) -> bool:
+    """Whether a config exclude that matched nothing is worth a warning: the scan covered the config's whole
+    directory, or the config was given from outside the scanned trees (then its patterns, relative to its own
+    directory, can miss everything)."""
+    if config.root is None or not config.exclude or not any(os.path.isdir(p) for p in file_args):
+        return False
+    if complete:
+        return True
+    if request.config_path is None:
+        return False  # the repository's own config, and a part of the repository scanned
+    from conformance.inputs import git_root
+
+    root = os.path.realpath(config.root)
+    for path in file_args:
+        top = os.path.realpath(git_root(os.path.abspath(path)) or path)
+        if root == top or root.startswith(top.rstrip(os.sep) + os.sep):
+            return False
+    return True
 
 
 def _note(problem: InputProblem) -> bool:
