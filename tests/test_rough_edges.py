@@ -305,3 +305,48 @@ def test_config_excludes_that_match_give_no_warning(tmp_path: Path) -> None:
     (tmp_path / ".conformance.yaml").write_text("exclude: [vendor/]\n")
     result = console("scan", ".", cwd=tmp_path)
     assert result.returncode == 0 and "warning" not in result.stderr
+
+
+# --- messages that say what is wrong --------------------------------------------------------------------------
+
+MISLEADING = """\
+apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: shop}
+spec:
+  securityContext:
+    runAsUser: 1000
+  containers:
+    - name: web
+      image: nginx:1.27
+      securityContext:
+        allowPrivilegeEscalation: true
+    - name: root
+      image: nginx:1.27
+      securityContext: {runAsUser: 0, runAsNonRoot: true, allowPrivilegeEscalation: false}
+    - name: unset
+      image: nginx:1.27
+      securityContext: {runAsNonRoot: false}
+  volumes:
+    - name: docker
+      hostPath: {path: /var/run/docker.sock, type: Socket}
+    - name: conf
+      hostPath: {path: /etc/kubernetes/admin.conf, type: File}
+"""
+
+
+def test_messages_say_which_field_is_wrong() -> None:
+    policies = ("k8s/run-as-non-root", "k8s/no-privilege-escalation", "k8s/no-host-path-volumes")
+    args = [arg for policy in policies for arg in ("--policy", policy)]
+    result = invoke("scan", "-", "--no-color", *args, input=MISLEADING)
+    lines = [line.split(" ", 3)[3] for line in result.output.splitlines() if line.startswith("<stdin>")]
+    assert lines == [
+        "container 'web' does not set runAsNonRoot: true (a runAsUser other than 0 is not enough: the kubelet "
+        "checks runAsNonRoot) (Pod/shop/web)",
+        "container 'web' sets allowPrivilegeEscalation: true (it must be false) (Pod/shop/web)",
+        "container 'root' runs as root (runAsUser: 0) (Pod/shop/web)",
+        "container 'unset' does not set allowPrivilegeEscalation: false (Pod/shop/web)",
+        "container 'unset' sets runAsNonRoot: false, so it may run as root (Pod/shop/web)",
+        "volume 'docker' mounts /var/run/docker.sock from the node (hostPath) (Pod/shop/web)",
+        "volume 'conf' mounts /etc/kubernetes/admin.conf from the node (hostPath) (Pod/shop/web)",
+    ]

@@ -89,6 +89,16 @@ def substitute_options(schema: Any, options: Mapping[str, Any]) -> Any:
     return schema
 
 
+class _Fields(dict[Any, Any]):
+    """The offending mapping for ``{instance[field]}`` in messages: a field it lacks reads as ``(unset)``."""
+
+    def __missing__(self, key: Any) -> str:
+        return "(unset)"
+
+    def __str__(self) -> str:
+        return _shorten(dict(self))
+
+
 def _shorten(value: Any, limit: int = 60) -> str:
     if isinstance(value, str):
         text = value
@@ -145,6 +155,7 @@ def definition_from_document(doc: Mapping[str, Any], policy_id: str, source: str
         kinds = frozenset(k8s.POD_BEARING_KINDS)
     container_types = tuple(target.get("container-types", k8s.CONTAINER_TYPES))
     template = doc["message"]
+    by_key: Mapping[str, str] = doc.get("messages", {})
     first_only = doc.get("report", "each-error") == "first-error"
     raw_schema = doc["schema"]
     option_specs = doc.get("options", {})
@@ -183,6 +194,7 @@ def definition_from_document(doc: Mapping[str, Any], policy_id: str, source: str
                         "container_type": container.container_type if container else "",
                         "container_label": container.label if container else "",
                         "value": _shorten(error.instance),
+                        "instance": _Fields(error.instance) if isinstance(error.instance, Mapping) else error.instance,
                         "key": sub_path[-1] if sub_path else "",
                         "item": _nearest_item_name(node, sub_path),
                         "path": ".".join(str(p) for p in sub_path),
@@ -190,7 +202,8 @@ def definition_from_document(doc: Mapping[str, Any], policy_id: str, source: str
                         "options": options,
                     }
                     key = f"{container.container_type}[{container.name}]" if container else ""
-                    yield Violation(format_message(template, values), path, key)
+                    chosen = by_key.get(str(values["key"]), template)
+                    yield Violation(format_message(chosen, values), path, key)
 
         return Policy(info=replace(info, severity=severity), kinds=kinds, check=check, options=dict(options))
 
@@ -223,6 +236,7 @@ def _repository_definition(doc: Mapping[str, Any], info: PolicyInfo) -> PolicyDe
 def _yaml_file_definition(doc: Mapping[str, Any], info: PolicyInfo, files: tuple[str, ...]) -> PolicyDefinition:
     raw_schema = doc["schema"]
     template = doc["message"]
+    by_key: Mapping[str, str] = doc.get("messages", {})
     first_only = doc.get("report", "each-error") == "first-error"
 
     def build(options: Mapping[str, Any], severity: str) -> Policy:
