@@ -254,7 +254,7 @@ def _yaml_file_definition(doc: Mapping[str, Any], info: PolicyInfo, files: tuple
                     "error": error.message,
                     "options": options,
                 }
-                yield Violation(format_message(template, values), error.path)
+                yield Violation(format_message(by_key.get(str(values["key"]), template), values), error.path)
 
         return Policy(
             info=replace(info, severity=severity),

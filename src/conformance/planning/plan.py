@@ -89,8 +89,8 @@ def prepare_scan(request: ScanRequest, record_evaluations: bool = False) -> Prep
     """Resolve config, policies, input files, repositories and context for a scan."""
     from conformance.engine import ScanOptions, error_finding
     from conformance.inputs import collect
-    from conformance.planning.excludes import ScanExcludes
     from conformance.model import NOT_CHECKED, READ_ERROR, Gate
+    from conformance.planning.excludes import ScanExcludes
     from conformance.targets.adapters import REPOSITORY_FORMAT, adapter_for
 
     paths = list(request.paths) or ["."]
