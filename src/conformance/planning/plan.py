@@ -80,9 +80,9 @@ class PreparedScan:
     paths: tuple[str, ...] = ()
     charts: ChartPlan = field(default_factory=lambda: ChartPlan((), (), ()))
     input_notes: list[Finding] = field(default_factory=list)
+    """Notes about what was not read but is no scan error (a symbolic link inside the tree that points at nothing)."""
     unmatched_excludes: tuple[str, ...] = ()
     """The configuration's exclude patterns that excluded nothing this run read (worth a warning)."""
-    """Notes about what was not read but is no scan error (a symbolic link inside the tree that points at nothing)."""
 
 
 def prepare_scan(request: ScanRequest, record_evaluations: bool = False) -> PreparedScan:
