@@ -203,6 +203,12 @@ def _parse_reports(ctx: click.Context, param: click.Parameter, values: tuple[str
     is_flag=True,
     help="Empty standard input (-) is a clean scan of nothing, not a scan error.",
 )
+@click.option(
+    "--render-kustomize",
+    is_flag=True,
+    help="Build each kustomization root (kustomize or kubectl) and check the built objects in their source files.",
+)
+@click.option("--kustomize", metavar="PATH", help="The kustomize or kubectl executable (default: found on PATH).")
 def scan(**kwargs: object) -> None:
     """Scan PATHS (files, directories, or - for standard input) and report policy violations."""
     from conformance.commands.scan import run_scan

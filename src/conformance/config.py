@@ -41,6 +41,8 @@ class Config:
     """Values files per chart directory (absolute), each file relative to its chart."""
     require_rendering: bool = False
     """Charts and templates that cannot be rendered fail the run (errors) instead of being noted."""
+    render_kustomize: bool = False
+    """Build kustomization roots and check their objects (see :mod:`conformance.targets.kustomize`)."""
 
     @property
     def root(self) -> FsPath | None:
@@ -161,6 +163,7 @@ def parse_config(data: Any, source: FsPath, node: Any = None) -> Config:
             for chart, files in data.get("helm", {}).get("values", {}).items()
         },
         require_rendering=bool(data.get("helm", {}).get("require-rendering", False)),
+        render_kustomize=bool(data.get("kustomize", {}).get("render", False)),
     )
 
 

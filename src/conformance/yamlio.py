@@ -321,6 +321,8 @@ def load(text: str) -> LoadResult:
     """Load every document of a YAML (or JSON) stream, keeping what precedes a syntax error."""
     text, shifts = _join_surrogate_escapes(text)
     result = _load(text)
+    if result.problems and _JSON_START.match(text) and any(p.fatal for p in result.problems):
+        result = _json_stream(text) or result
     if shifts is None:
         return result
     for document in result.documents:
@@ -506,3 +508,42 @@ def locate(root: yaml.Node, path: tuple[Any, ...]) -> NodeSpan:
         # alias itself has no node; the span is the key alone rather than a region that ends before it starts
         end = anchor.end_mark
     return NodeSpan(start.line + 1, start.column + 1, end.line + 1, end.column + 1, matched)
+
+
+MAX_JSON_VALUES = MAX_DOCUMENTS
+
+
+def _json_stream(text: str) -> LoadResult | None:
+    """A stream of JSON objects one after another (``{...}\n{...}``), which kubectl reads as one object each:
+    each is loaded on its own, padded so its lines and columns are those of the file. None when the text is
+    not such a stream (then the YAML error stands)."""
+    import json
+
+    decoder = json.JSONDecoder()
+    spans: list[tuple[int, int]] = []
+    position, end = 0, len(text)
+    while True:
+        while position < end and text[position] in " \t\r\n\ufeff":
+            position += 1
+        if position >= end:
+            break
+        if text[position] != "{" or len(spans) >= MAX_JSON_VALUES:
+            return None
+        try:
+            _, stop = decoder.raw_decode(text, position)
+        except ValueError:
+            return None
+        spans.append((position, stop))
+        position = stop
+    if len(spans) < 2:
+        return None
+    documents: list[LoadedDocument] = []
+    problems: list[Problem] = []
+    for start, stop in spans:
+        line = text.count("\n", 0, start)
+        column = start - (text.rfind("\n", 0, start) + 1)
+        loaded = _load("\n" * line + " " * column + text[start:stop])
+        documents.extend(replace(d, index=len(documents) + i) for i, d in enumerate(loaded.documents))
+        problems.extend(loaded.problems)
+    return LoadResult(tuple(documents), tuple(problems))
+

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from conformance.catalog.python_policy import load_python_policy
 from conformance.engine import ScanOptions, scan
-from conformance.engine.pool import CHUNK_FILES, chunks_of
+from conformance.engine.run import CHUNK_FILES, chunks_of
 from conformance.inputs import InputFile
 from conformance.model import INTERNAL_ERROR
 

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from conformance.engine.findings import STDIN_DISPLAY, error_finding, origin_of
 from conformance.engine.options import ScanOptions
+from conformance.engine.outcome import FileOutcome
 from conformance.engine.reading import decode
 from conformance.engine.run import scan
-from conformance.engine.scanner import FileOutcome, FileScanner
+from conformance.engine.scanner import FileScanner
 from conformance.engine.scope_run import run_scope_policies
 from conformance.targets.adapters.repository import repository_location
 

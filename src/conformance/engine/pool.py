@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import os
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from conformance.engine.findings import error_finding
-from conformance.engine.scanner import FileOutcome, FileScanner
+from conformance.engine.outcome import FileOutcome
+from conformance.engine.scanner import FileScanner
 from conformance.inputs import InputFile
 from conformance.model import INTERNAL_ERROR, Finding, Location, tally_of
 from conformance.store import pack
@@ -186,21 +186,3 @@ def in_pool(
             pool.close()
         else:
             pool.terminate()
-
-
-PARALLEL_MIN_FILES = 64
-CHUNK_FILES = 16
-
-
-def chunks_of(files: Sequence[InputFile], size: int = CHUNK_FILES) -> list[Sequence[InputFile]]:
-    return [files[start : start + size] for start in range(0, len(files), size)]
-
-
-def jobs_for(requested: int, files: int) -> int:
-    """Worker processes for a number of files: as asked, else one below :data:`PARALLEL_MIN_FILES`, else the
-    CPUs (at most 8)."""
-    if requested > 0:
-        return requested
-    if files < PARALLEL_MIN_FILES:
-        return 1
-    return max(1, min(os.cpu_count() or 1, 8))

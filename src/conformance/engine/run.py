@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 from conformance.catalog.policy import Policy
 from conformance.engine.findings import origin_of
 from conformance.engine.options import ScanOptions
-from conformance.engine.pool import chunks_of, in_pool, jobs_for, read_context, scan_chunk
-from conformance.engine.scanner import FileOutcome, FileScanner
+from conformance.engine.outcome import FileOutcome
+from conformance.engine.scanner import FileScanner
 from conformance.engine.scope_run import run_scope_policies
 from conformance.inputs import InputFile
 from conformance.model import Evaluation, Finding, PolicyInfo, ScanResult, ScanStats
@@ -28,7 +28,26 @@ from conformance.suppressor import Hits, fixed_entries
 
 if TYPE_CHECKING:
     from conformance.targets.helm import Rendered
+    from conformance.targets.kustomize import Built
     from conformance.targets.repo import Repository
+
+
+PARALLEL_MIN_FILES = 64
+CHUNK_FILES = 16
+
+
+def chunks_of(files: Sequence[InputFile], size: int = CHUNK_FILES) -> list[Sequence[InputFile]]:
+    return [files[start : start + size] for start in range(0, len(files), size)]
+
+
+def jobs_for(requested: int, files: int) -> int:
+    """Worker processes for a number of files: as asked, else one below :data:`PARALLEL_MIN_FILES`, else the
+    CPUs (at most 8)."""
+    if requested > 0:
+        return requested
+    if files < PARALLEL_MIN_FILES:
+        return 1
+    return max(1, min(os.cpu_count() or 1, 8))
 
 
 @dataclass
@@ -74,13 +93,14 @@ def scan(
     extra_findings: Sequence[Finding] = (),
     repositories: Sequence[Repository] = (),
     context_files: Sequence[InputFile] = (),
-    rendered: Sequence[Rendered] = (),
+    rendered: Sequence[Rendered | Built] = (),
 ) -> ScanResult:
     """Scan files (and stdin's bytes, if given) with the given policies.
 
     ``context_files`` are read only when a cross-resource policy has a subject among the scanned objects, and
     only to record what such policies look up (a partial scan's view of the rest of the repository).
-    ``rendered`` are charts rendered by Helm: each is its own project for cross-resource policies.
+    ``rendered`` are charts rendered by Helm and Kustomize builds: each is its own project for cross-resource
+    policies.
     """
     started = time.perf_counter()
     scanner = FileScanner(policies, options)
@@ -94,8 +114,8 @@ def scan(
         if stdin is not None:
             collected.absorb(scanner.scan_stdin(stdin), ordered=False)
         _scan_files(scanner, ordered_files, options.jobs, collected)
-        for chart in rendered:
-            collected.absorb(scanner.scan_rendered(chart, chart.chart_root or ""), ordered=False)
+        for stream in rendered:
+            collected.absorb(scanner.scan_rendered(stream, stream.project, stream.tree), ordered=False)
         if context_files and collected.subjects:
             _read_context(scanner, files, context_files, options.jobs, collected)
         collected.absorb(
@@ -130,6 +150,8 @@ def scan(
 def _scan_files(scanner: FileScanner, files: Sequence[InputFile], requested: int, collected: _Collected) -> None:
     jobs = jobs_for(requested, len(files))
     if jobs > 1 and len(files) > 1:
+        from conformance.engine.pool import in_pool, scan_chunk
+
         for outcome in in_pool(scanner, scan_chunk, chunks_of(files), jobs):
             collected.absorb(outcome, ordered=True)
         return
@@ -150,6 +172,8 @@ def _read_context(
     others = [item for item in context_files if os.path.realpath(item.path) not in scanned]
     jobs = jobs_for(requested, len(others))
     if jobs > 1 and len(others) > 1:  # a pre-commit hook in a large repository
+        from conformance.engine.pool import in_pool, read_context
+
         for outcome in in_pool(scanner, read_context, chunks_of(others), jobs):
             collected.absorb(outcome, ordered=False)
     else:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Hashable, Sequence
-from dataclasses import dataclass, field
 from dataclasses import replace as dc_replace
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +26,7 @@ from conformance.engine.findings import (
 )
 from conformance.engine.guard import NOT_RUN, PolicyGuard
 from conformance.engine.options import ScanOptions
+from conformance.engine.outcome import FileOutcome
 from conformance.engine.reading import decode, read_bytes
 from conformance.inputs import MANIFEST_SUFFIXES, InputFile
 from conformance.model import (
@@ -42,56 +42,23 @@ from conformance.model import (
     Origin,
     Path,
 )
-from conformance.suppressor import NO_ANNOTATIONS, NO_MARKERS, Hits
+from conformance.suppressor import NO_ANNOTATIONS, NO_MARKERS
 from conformance.targets.adapters import (
     ADAPTERS,
     FORMATS,
     REPOSITORY_FORMAT,
     YAML_FORMAT,
     Subject,
-    TargetAdapter,
     read_format,
 )
-from conformance.targets.helm import looks_templated
 
 if TYPE_CHECKING:
+    from conformance.targets.adapters import TargetAdapter
     from conformance.targets.helm import Rendered
+    from conformance.targets.kustomize import Built
     from conformance.targets.repo import Repository
 
 MAX_REMEMBERED_SELECTIONS = 4096
-
-
-@dataclass
-class FileOutcome:
-    """What scanning one file (or a chunk of files) produced; merged in the parent."""
-
-    findings: list[Finding] = field(default_factory=list)
-    errors: list[Finding] = field(default_factory=list)
-    scope: dict[str, list[ScopeEntry]] = field(default_factory=dict)
-    files: int = 0
-    documents: int = 0
-    resources: int = 0
-    evaluations: list[Evaluation] = field(default_factory=list)
-    packed: bytes = b""
-    """Findings packed by a worker (see :func:`conformance.store.pack`), with their ``counts``."""
-    counts: dict[tuple[str, str, str], int] = field(default_factory=dict)
-    """Their tally by (policy id, severity, status)."""
-    hits: Hits = field(default_factory=Hits)
-    markers: dict[str, Any] = field(default_factory=dict)
-    """Inline markers of files whose objects are subjects of cross-resource policies: the parent applies them
-    to the findings of those policies without reading the files again."""
-
-    def merge(self, other: FileOutcome) -> None:
-        self.findings.extend(other.findings)
-        self.errors.extend(other.errors)
-        for policy_id, entries in other.scope.items():
-            self.scope.setdefault(policy_id, []).extend(entries)
-        self.evaluations.extend(other.evaluations)
-        self.hits.merge(other.hits)
-        self.markers.update(other.markers)
-        self.files += other.files
-        self.documents += other.documents
-        self.resources += other.resources
 
 
 class FileScanner:
@@ -160,7 +127,7 @@ class FileScanner:
         markers = self._read_markers(text, display, self._adapters[reads][0].syntax, outcome)
         parsed = read_format(reads, text, display)
         problems = parsed.problems
-        if reads == YAML_FORMAT and any(p.fatal for p in problems) and looks_templated(text):
+        if reads == YAML_FORMAT and any(p.fatal for p in problems) and _looks_templated(text):
             outcome.findings.append(self._unrendered_template(problems, display, origin, markers, outcome))
             problems = tuple(p for p in problems if not p.fatal)
         for issue in problems:
@@ -203,18 +170,19 @@ class FileScanner:
             return outcome
         return self.scan_bytes(raw, STDIN_DISPLAY)
 
-    def scan_rendered(self, rendered: Rendered, project: str) -> FileOutcome:
-        """The objects of a rendered chart, reported at their templates (inline markers are the templates')."""
-        from conformance.targets.adapters.rendered import RenderedAdapter
+    def scan_rendered(self, rendered: Rendered | Built, project: str, tree: str = "") -> FileOutcome:
+        """The objects of a rendered chart or a Kustomize build, reported in the files they came from (whose
+        inline markers apply); ``tree`` bounds where those files are read."""
+        from conformance.targets.adapters.rendered import adapter_for_rendered
 
         outcome = FileOutcome()
         self.guard.new_file()
-        adapter = RenderedAdapter(rendered)
+        adapter = adapter_for_rendered(rendered, tree)
         origin = origin_of(rendered.display)
         parsed = read_format(YAML_FORMAT, rendered.text, rendered.display)
         for issue in parsed.problems:
             location = Location(rendered.display, issue.line, issue.column)
-            message = f"rendered chart: {issue.message}"
+            message = f"rendered output: {issue.message}"
             if issue.fatal:
                 outcome.errors.append(error_finding(PARSE_ERROR, message, location, origin=origin))
         markers_of: dict[str, Any] = {}
@@ -465,3 +433,9 @@ class FileScanner:
         if self.suppressor is None:
             return finding
         return self.suppressor.apply(finding, outcome.hits, markers, annotations, key, container)
+
+
+def _looks_templated(text: str) -> bool:
+    from conformance.targets.helm import looks_templated
+
+    return looks_templated(text)

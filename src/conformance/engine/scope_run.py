@@ -16,7 +16,7 @@ from conformance.engine.findings import (
     well_formed,
 )
 from conformance.engine.guard import TIMEOUTS_BEFORE_DISABLED, call_under_budget
-from conformance.engine.scanner import FileOutcome
+from conformance.engine.outcome import FileOutcome
 from conformance.model import Origin
 from conformance.scope import ScopeStore
 from conformance.suppressor import NO_ANNOTATIONS, NO_MARKERS, Suppressor

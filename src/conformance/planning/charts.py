@@ -6,18 +6,23 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from conformance.engine.findings import error_finding, notice_finding
 from conformance.inputs import InputFile, display_path
 from conformance.model import CHART_NOT_RENDERED, CHART_RENDER_ERROR, Finding, Location
 from conformance.targets import helm
 
+if TYPE_CHECKING:
+    from conformance.targets.kustomize import Built
+
 
 @dataclass(frozen=True)
 class ChartPlan:
     """What a scan does with the charts it met: the rendered ones, and findings for the others."""
 
-    rendered: tuple[helm.Rendered, ...]
+    rendered: tuple[helm.Rendered | Built, ...]
+    """Charts rendered by Helm (and, when asked, Kustomize builds)."""
     findings: tuple[Finding, ...]
     errors: tuple[Finding, ...]
 

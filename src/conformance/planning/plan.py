@@ -14,7 +14,6 @@ from conformance.catalog.policy import Policy
 from conformance.config import Config, resolve_config
 from conformance.errors import ConfigError
 from conformance.model import Finding, Location, ScanResult
-from conformance.planning.charts import ChartPlan, plan_charts, split_charts
 from conformance.planning.files import file_selector, repositories_of
 from conformance.planning.policies import load_policies, possible_targets, untrusted_findings
 
@@ -22,6 +21,7 @@ if TYPE_CHECKING:
     from conformance.engine import ScanOptions
     from conformance.inputs import InputFile, InputProblem
     from conformance.model import Gate
+    from conformance.planning.charts import ChartPlan
     from conformance.suppressor import Suppressor
     from conformance.targets.repo import Repository
 
@@ -62,6 +62,9 @@ class ScanRequest:
     """``--exclude`` patterns, gitignore-style, relative to the current directory (beside the config's)."""
     allow_empty_input: bool = False
     """Empty standard input is fine (else it is a scan error: ``helm template broken | conformance scan -``)."""
+    render_kustomize: bool = False
+    kustomize: str | None = None
+    """The kustomize or kubectl executable (default: kustomize, else kubectl, on PATH)."""
 
 
 @dataclass(frozen=True)
@@ -78,7 +81,8 @@ class PreparedScan:
     options: ScanOptions
     gate: Gate
     paths: tuple[str, ...] = ()
-    charts: ChartPlan = field(default_factory=lambda: ChartPlan((), (), ()))
+    charts: ChartPlan | None = None
+    """Charts and Kustomize builds met, rendered or noted (None: none met)."""
     input_notes: list[Finding] = field(default_factory=list)
     """Notes about what was not read but is no scan error (a symbolic link inside the tree that points at nothing)."""
     unmatched_excludes: tuple[str, ...] = ()
@@ -90,7 +94,9 @@ def prepare_scan(request: ScanRequest, record_evaluations: bool = False) -> Prep
     from conformance.engine import ScanOptions, error_finding
     from conformance.inputs import collect
     from conformance.model import NOT_CHECKED, READ_ERROR, Gate
+    from conformance.planning.charts import plan_charts, split_charts
     from conformance.planning.excludes import ScanExcludes
+    from conformance.planning.kustomize import kustomizations_near, patch_files, plan_builds, without_patches
     from conformance.targets.adapters import REPOSITORY_FORMAT, adapter_for
 
     paths = list(request.paths) or ["."]
@@ -137,6 +143,9 @@ def prepare_scan(request: ScanRequest, record_evaluations: bool = False) -> Prep
         context_files, _charts = split_charts(context_files, os.getcwd())
     require_rendering = request.require_rendering or config.require_rendering
     files, charts = split_charts(files, os.getcwd())
+    patches = patch_files(kustomizations_near(files))
+    files = without_patches(files, patches)
+    context_files = without_patches(context_files, patches)
     chart_plan = plan_charts(
         charts,
         request.helm,
@@ -144,6 +153,12 @@ def prepare_scan(request: ScanRequest, record_evaluations: bool = False) -> Prep
         [os.path.abspath(v) for v in request.helm_values],
         require_rendering,
     )
+    if request.render_kustomize or config.render_kustomize:
+        builds, build_errors, built_sources = plan_builds(files, request.kustomize)
+        files = without_patches(files, built_sources)
+        chart_plan = replace(
+            chart_plan, rendered=(*chart_plan.rendered, *builds), errors=(*chart_plan.errors, *build_errors)
+        )
     input_errors = [error_finding(READ_ERROR, p.message, Location(p.display)) for p in problems if not _note(p)]
     input_notes = [_broken_link(p) for p in problems if _note(p)]
     options = ScanOptions(
@@ -191,8 +206,10 @@ def prepare_scan(request: ScanRequest, record_evaluations: bool = False) -> Prep
         gate,
         tuple(file_args),
         chart_plan,
-        input_notes,
-        tuple(excludes.unmatched()) if _excludes_checked(request, file_args, config, options.complete) else (),
+        input_notes=input_notes,
+        unmatched_excludes=tuple(excludes.unmatched())
+        if _excludes_checked(request, file_args, config, options.complete)
+        else (),
     )
 
 
@@ -293,16 +310,21 @@ def execute_scan(prepared: PreparedScan, stdin: bytes | None = None) -> ScanResu
     """Run the engine on a prepared scan."""
     from conformance.engine import scan
 
+    charts = prepared.charts
     result = scan(
         prepared.files,
         prepared.policies,
         prepared.options,
         stdin=stdin,
-        extra_errors=[*prepared.input_errors, *prepared.charts.errors],
-        extra_findings=[*untrusted_findings(prepared.catalog), *prepared.charts.findings, *prepared.input_notes],
+        extra_errors=[*prepared.input_errors, *(charts.errors if charts else ())],
+        extra_findings=[
+            *untrusted_findings(prepared.catalog),
+            *(charts.findings if charts else ()),
+            *prepared.input_notes,
+        ],
         repositories=prepared.repositories,
         context_files=prepared.context_files,
-        rendered=prepared.charts.rendered,
+        rendered=charts.rendered if charts else (),
     )
     from conformance.ownership import OwnerIndex
 

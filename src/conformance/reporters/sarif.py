@@ -35,6 +35,7 @@ from conformance.model import (
     INTERNAL_ERROR,
     INVALID_OBJECT,
     INVALID_SUPPRESSION,
+    KUSTOMIZE_BUILD_ERROR,
     PARSE_ERROR,
     POLICY_ERROR,
     READ_ERROR,
@@ -175,6 +176,13 @@ _RESERVED: dict[str, tuple[str, str, str, str]] = {
         "A policy named by an inline `conformance:ignore` comment produced no finding on the lines the comment "
         "covers: the problem it excused is gone, or the comment is on the wrong line.",
         "Remove the policy id from the comment (or the whole comment), or move it to the line it is meant for.",
+    ),
+    KUSTOMIZE_BUILD_ERROR: (
+        "error",
+        "Kustomization could not be built",
+        "Building the kustomization root failed (a missing file, a remote base, which is never fetched, or an "
+        "invalid patch), so its objects were not checked through the build.",
+        "Run kubectl kustomize on the directory to see the error, and fix the kustomization.",
     ),
 }
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -21,8 +20,8 @@ TEMPLATES = "templates"
 RENDER_TIMEOUT = 120.0
 MAX_RENDERED_BYTES = 64 * 1024 * 1024
 MAX_TEMPLATE_BYTES = 2 * 1024 * 1024
-_SOURCE = re.compile(r"^# Source: (\S.*?)\s*$", re.MULTILINE)
-_PLACEHOLDER = re.compile(r"(?<!\$)\{\{.*?\}\}|\{%.*?%\}|<%.*?%>", re.DOTALL)
+_SOURCE = r"^# Source: (\S.*?)\s*$"
+_PLACEHOLDER = r"(?<!\$)\{\{.*?\}\}|\{%.*?%\}|<%.*?%>"
 
 
 @lru_cache(maxsize=4096)
@@ -55,7 +54,9 @@ def _top_chart(chart: str) -> str:
 
 def looks_templated(text: str) -> bool:
     """Whether text holds template placeholders (Go templates, Jinja, mustache, ERB)."""
-    return _PLACEHOLDER.search(text) is not None
+    if "{" not in text and "<%" not in text:
+        return False
+    return re.search(_PLACEHOLDER, text, re.DOTALL) is not None
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,14 @@ class Rendered:
     chart_display: str
     """The prefix of report paths: ``<chart display>/templates/x.yaml``."""
 
+    @property
+    def project(self) -> str:
+        return self.chart_root or ""
+
+    @property
+    def tree(self) -> str:
+        return self.chart_root or ""
+
 
 def find_helm(explicit: str | None = None) -> str | None:
     """The Helm executable: the one named, else ``helm`` on PATH."""
@@ -99,6 +108,8 @@ def render(helm: str, chart: Chart, values: Sequence[str] = ()) -> Rendered | st
 
     Helm renders offline: nothing is fetched (missing dependencies are an error) and no hook runs.
     """
+    import subprocess
+
     command = [helm, "template", "conformance", chart.root]
     for path in values:
         command += ["--values", path]
@@ -118,14 +129,14 @@ def render(helm: str, chart: Chart, values: Sequence[str] = ()) -> Rendered | st
 def sources(text: str) -> list[tuple[int, str]]:
     """``(line, source)`` of every ``# Source:`` comment of a rendered stream (1-based lines), in order."""
     found = []
-    for match in _SOURCE.finditer(text):
+    for match in re.finditer(_SOURCE, text, re.MULTILINE):
         found.append((text.count("\n", 0, match.start()) + 1, match.group(1)))
     return found
 
 
 def is_rendered(text: str) -> bool:
     """Whether a stream looks like ``helm template`` output (it names the templates of its documents)."""
-    return _SOURCE.search(text) is not None
+    return "# Source: " in text and re.search(_SOURCE, text, re.MULTILINE) is not None
 
 
 def source_for(sources_by_line: Sequence[tuple[int, str]], line: int) -> str | None:

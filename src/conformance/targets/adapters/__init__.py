@@ -19,11 +19,13 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from conformance.model import Location, Origin, Path, ResourceId
 
 if TYPE_CHECKING:
+    from typing import Protocol
+
     from conformance.catalog.policy import Policy
     from conformance.engine.findings import Place
 
@@ -72,69 +74,72 @@ class Subject:
     """Why the subject is invalid (each an ``invalid-object`` error); no policy runs on an invalid subject."""
 
 
-class TargetAdapter(Protocol):
-    """The protocol every adapter implements (plain objects with these attributes; no base class)."""
+if TYPE_CHECKING:
 
-    @property
-    def name(self) -> str:
-        """The target's name: a policy's ``TARGET`` (Python) or ``target.type`` (YAML)."""
-        ...
+    class TargetAdapter(Protocol):
+        """The protocol every adapter implements (plain objects with these attributes; no base class). It is
+        known to type checkers only: nothing at run time depends on it."""
 
-    @property
-    def reads(self) -> str:
-        """The format of the files it takes subjects from: :data:`YAML_FORMAT`, :data:`DOCKERFILE_FORMAT` or
-        :data:`REPOSITORY_FORMAT`."""
-        ...
+        @property
+        def name(self) -> str:
+            """The target's name: a policy's ``TARGET`` (Python) or ``target.type`` (YAML)."""
+            ...
 
-    @property
-    def syntax(self) -> str:
-        """Comment syntax of inline suppressions in its files (``yaml`` or ``dockerfile``)."""
-        ...
+        @property
+        def reads(self) -> str:
+            """The format of the files it takes subjects from: :data:`YAML_FORMAT`, :data:`DOCKERFILE_FORMAT` or
+            :data:`REPOSITORY_FORMAT`."""
+            ...
 
-    @property
-    def default_files(self) -> tuple[str, ...]:
-        """``FILES`` globs a policy of this target gets when it names none."""
-        ...
+        @property
+        def syntax(self) -> str:
+            """Comment syntax of inline suppressions in its files (``yaml`` or ``dockerfile``)."""
+            ...
 
-    @property
-    def needs_files(self) -> bool:
-        """Whether a policy of this target must select files with ``FILES`` globs."""
-        ...
+        @property
+        def default_files(self) -> tuple[str, ...]:
+            """``FILES`` globs a policy of this target gets when it names none."""
+            ...
 
-    @property
-    def cross_resource(self) -> bool:
-        """Whether cross-resource (``SCOPE``) policies exist for this target."""
-        ...
+        @property
+        def needs_files(self) -> bool:
+            """Whether a policy of this target must select files with ``FILES`` globs."""
+            ...
 
-    @property
-    def walks_manifests(self) -> bool:
-        """Whether a directory walk must take every YAML and JSON file for it (not only files ``FILES`` select)."""
-        ...
+        @property
+        def cross_resource(self) -> bool:
+            """Whether cross-resource (``SCOPE``) policies exist for this target."""
+            ...
 
-    def meets(self, path: str, is_directory: bool, diff_aware: bool) -> bool:
-        """Whether a run over ``path`` can meet this target (built-in packs it cannot meet stay dormant)."""
+        @property
+        def walks_manifests(self) -> bool:
+            """Whether a directory walk must take every YAML and JSON file for it (not only files ``FILES`` select)."""
+            ...
 
-    def subjects(self, document: Any, origin: Origin, relative: str) -> Iterator[Subject]:
-        """The subjects of one document of a parsed file (or of a repository view); ``relative`` is the file's
-        path as ``FILES`` globs see it."""
+        def meets(self, path: str, is_directory: bool, diff_aware: bool) -> bool:
+            """Whether a run over ``path`` can meet this target (built-in packs it cannot meet stay dormant)."""
 
-    def selection_key(self, subject: Subject, relative: str) -> Hashable:
-        """What :meth:`selects` depends on, so the engine can remember the selection."""
+        def subjects(self, document: Any, origin: Origin, relative: str) -> Iterator[Subject]:
+            """The subjects of one document of a parsed file (or of a repository view); ``relative`` is the file's
+            path as ``FILES`` globs see it."""
 
-    def selects(self, policy: Policy, subject: Subject, relative: str) -> bool:
-        """Whether a policy of this target runs on a subject of the file at ``relative``."""
+        def selection_key(self, subject: Subject, relative: str) -> Hashable:
+            """What :meth:`selects` depends on, so the engine can remember the selection."""
 
-    def place(self, subject: Subject, path: Path) -> Place:
-        """Position, label and origin of a path a policy reported inside a subject."""
+        def selects(self, policy: Policy, subject: Subject, relative: str) -> bool:
+            """Whether a policy of this target runs on a subject of the file at ``relative``."""
 
-    def fault_location(self, subject: Subject) -> Location:
-        """Where a fault of a policy on the subject (an exception, a timeout) is reported."""
+        def place(self, subject: Subject, path: Path) -> Place:
+            """Position, label and origin of a path a policy reported inside a subject."""
 
-    def exact_location(self, subject: Subject, path: Path) -> Location | None:
-        """The position of a path that exists in the subject (None if it does not): cross-resource positions."""
+        def fault_location(self, subject: Subject) -> Location:
+            """Where a fault of a policy on the subject (an exception, a timeout) is reported."""
 
-    def container(self, subject: Subject, path: Path, key: str) -> str | None:
-        """The container a violation is about, for annotations and waivers that name containers."""
+        def exact_location(self, subject: Subject, path: Path) -> Location | None:
+            """The position of a path that exists in the subject (None if it does not): cross-resource positions."""
+
+        def container(self, subject: Subject, path: Path, key: str) -> str | None:
+            """The container a violation is about, for annotations and waivers that name containers."""
 
 
 def path_label(data: Any, path: Path) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Hashable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from conformance import yamlio
@@ -43,7 +43,6 @@ DOCKERFILE_FILES = (
 """The default ``FILES`` of Dockerfile policies (gitignore-style, relative to the repository root)."""
 
 
-@dataclass(frozen=True)
 class _FilePolicies:
     """What both file targets share: policies select files by their ``FILES`` globs."""
 
@@ -63,15 +62,14 @@ class _FilePolicies:
         return None
 
 
-@dataclass(frozen=True)
 class YamlDocumentAdapter(_FilePolicies):
-    name: str = "yaml"
-    reads: str = YAML_FORMAT
-    syntax: str = "yaml"
-    default_files: tuple[str, ...] = ()
-    needs_files: bool = True
-    cross_resource: bool = False
-    walks_manifests: bool = False
+    name = "yaml"
+    reads = YAML_FORMAT
+    syntax = "yaml"
+    default_files = ()
+    needs_files = True
+    cross_resource = False
+    walks_manifests = False
 
     def meets(self, path: str, is_directory: bool, diff_aware: bool) -> bool:
         """A directory may hold workflows; a named file only when it is a manifest under ``.github/``."""
@@ -95,15 +93,14 @@ class YamlDocumentAdapter(_FilePolicies):
         return Place(location, path_label(subject.data, path), subject.origin)
 
 
-@dataclass(frozen=True)
 class DockerfileAdapter(_FilePolicies):
-    name: str = "dockerfile"
-    reads: str = DOCKERFILE_FORMAT
-    syntax: str = "dockerfile"
-    default_files: tuple[str, ...] = DOCKERFILE_FILES
-    needs_files: bool = True
-    cross_resource: bool = False
-    walks_manifests: bool = False
+    name = "dockerfile"
+    reads = DOCKERFILE_FORMAT
+    syntax = "dockerfile"
+    default_files = DOCKERFILE_FILES
+    needs_files = True
+    cross_resource = False
+    walks_manifests = False
 
     def meets(self, path: str, is_directory: bool, diff_aware: bool) -> bool:
         """A directory may hold Dockerfiles; a named file only when its name is one."""

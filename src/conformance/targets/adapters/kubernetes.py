@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Hashable, Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from conformance import yamlio
@@ -25,15 +25,14 @@ def span_location(display: str, span: yamlio.NodeSpan) -> Location:
     return Location(display, span.line, span.column, span.end_line, span.end_column)
 
 
-@dataclass(frozen=True)
 class KubernetesAdapter:
-    name: str = "kubernetes"
-    reads: str = YAML_FORMAT
-    syntax: str = "yaml"
-    default_files: tuple[str, ...] = ()
-    needs_files: bool = False
-    cross_resource: bool = True
-    walks_manifests: bool = True
+    name = "kubernetes"
+    reads = YAML_FORMAT
+    syntax = "yaml"
+    default_files = ()
+    needs_files = False
+    cross_resource = True
+    walks_manifests = True
 
     def meets(self, path: str, is_directory: bool, diff_aware: bool) -> bool:
         return True  # any YAML or JSON file, and standard input, may hold objects

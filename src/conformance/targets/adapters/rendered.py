@@ -9,12 +9,12 @@ its policies are the Kubernetes ones.
 from __future__ import annotations
 
 import os
-from collections.abc import Hashable, Iterator
+from collections.abc import Hashable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from conformance.model import Location, Origin, Path
-from conformance.targets import helm
+from conformance.targets import helm, kustomize
 from conformance.targets.adapters import YAML_FORMAT, Subject
 from conformance.targets.adapters.kubernetes import KUBERNETES
 
@@ -104,3 +104,107 @@ class RenderedAdapter:
 
     def container(self, subject: Subject, path: Path, key: str) -> str | None:
         return KUBERNETES.container(subject, path, key)
+
+
+@dataclass(frozen=True)
+class BuiltAdapter:
+    """The objects of a Kustomize build, reported in the file each came from (its origin annotation), at the
+    position of the offending path in that file's matching object (patched-in values at its nearest parent)."""
+
+    built: kustomize.Built
+    tree: str
+    """Source files are read only inside this directory."""
+    name: str = KUBERNETES.name
+    reads: str = YAML_FORMAT
+    syntax: str = "yaml"
+    default_files: tuple[str, ...] = ()
+    needs_files: bool = False
+    cross_resource: bool = True
+    walks_manifests: bool = False
+    _origins: dict[int, str] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _files: dict[str, tuple[TemplateFile, Any]] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def meets(self, path: str, is_directory: bool, diff_aware: bool) -> bool:
+        return False
+
+    def subjects(self, document: Any, origin: Origin, relative: str) -> Iterator[Subject]:
+        source = kustomize.take_origin(document.data, self.built.wrapper)
+        if source is not None:
+            self._origins[document.index] = source
+        yield from KUBERNETES.subjects(document, origin, relative)
+
+    def selection_key(self, subject: Subject, relative: str) -> Hashable:
+        return KUBERNETES.selection_key(subject, relative)
+
+    def selects(self, policy: Policy, subject: Subject, relative: str) -> bool:
+        return KUBERNETES.selects(policy, subject, relative)
+
+    def _source(self, subject: Subject) -> tuple[TemplateFile, Any] | None:
+        path = self._origins.get(subject.origin.document if subject.origin.document is not None else -1)
+        if path is None:
+            return None
+        known = self._files.get(path)
+        if known is None:
+            known = self._files[path] = self._read(path)
+        return known
+
+    def _read(self, path: str) -> tuple[TemplateFile, Any]:
+        from conformance import yamlio
+        from conformance.inputs import display_path
+
+        display = display_path(path, os.getcwd())
+        text = helm.read_template(self.tree, os.path.relpath(path, self.tree))
+        loaded = yamlio.load(text).documents if text is not None else ()
+        return TemplateFile(display, text), loaded
+
+    def template_of(self, subject: Subject) -> TemplateFile | None:
+        found = self._source(subject)
+        return found[0] if found else None
+
+    def place(self, subject: Subject, path: Path) -> Place:
+        from conformance import yamlio
+        from conformance.engine.findings import Place, origin_of
+        from conformance.targets.adapters.kubernetes import span_location
+
+        inner = KUBERNETES.place(subject, path)
+        found = self._source(subject)
+        if found is None:
+            return inner
+        source, documents = found
+        document = _matching_document(documents, subject)
+        if document is None:
+            location = Location(source.display)
+        else:
+            location = span_location(source.display, yamlio.locate(document.node, path))
+        return Place(location, inner.label, origin_of(source.display))
+
+    def fault_location(self, subject: Subject) -> Location:
+        return self.place(subject, ()).location
+
+    def exact_location(self, subject: Subject, path: Path) -> Location | None:
+        if KUBERNETES.exact_location(subject, path) is None:
+            return None
+        return self.place(subject, path).location
+
+    def container(self, subject: Subject, path: Path, key: str) -> str | None:
+        return KUBERNETES.container(subject, path, key)
+
+
+def _matching_document(documents: Any, subject: Subject) -> Any:
+    """The document of a source file holding the subject's object: same kind and name (a name prefix or suffix
+    of the overlay allowed), else the only one of that kind."""
+    resource = subject.resource
+    same_kind = [d for d in documents if isinstance(d.data, Mapping) and d.data.get("kind") == subject.kind]
+    for document in same_kind:
+        metadata = document.data.get("metadata")
+        name = metadata.get("name") if isinstance(metadata, Mapping) else None
+        if resource is not None and isinstance(name, str) and name and name in resource.name:
+            return document
+    return same_kind[0] if len(same_kind) == 1 else None
+
+
+def adapter_for_rendered(rendered: helm.Rendered | kustomize.Built, tree: str = "") -> Any:
+    """The adapter that places the objects of a rendered stream: a chart's or a Kustomize build's."""
+    if isinstance(rendered, kustomize.Built):
+        return BuiltAdapter(rendered, tree or rendered.root)
+    return RenderedAdapter(rendered)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from conformance.model import Location, Origin, Path
@@ -26,15 +25,14 @@ def repository_location(repository: Repository, path: Path) -> tuple[Location, s
     return Location(display, line, column), file
 
 
-@dataclass(frozen=True)
 class RepositoryAdapter:
-    name: str = "repository"
-    reads: str = REPOSITORY_FORMAT
-    syntax: str = "yaml"
-    default_files: tuple[str, ...] = ()
-    needs_files: bool = False
-    cross_resource: bool = False
-    walks_manifests: bool = False
+    name = "repository"
+    reads = REPOSITORY_FORMAT
+    syntax = "yaml"
+    default_files = ()
+    needs_files = False
+    cross_resource = False
+    walks_manifests = False
 
     def meets(self, path: str, is_directory: bool, diff_aware: bool) -> bool:
         """A scanned directory (a diff-aware scan leaves repository standards to full scans)."""
