@@ -49,6 +49,8 @@ POLICIES = (
     "k8s/readiness-probe",
     "k8s/no-host-path-volumes",
 )
+BUILTIN_GROUPS = ("", "apps", "batch", "extensions")
+"""The API groups of the kinds in POD_SPEC."""
 LONG_RUNNING = ("Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController")
 INHERITED = ("runAsUser", "runAsGroup", "runAsNonRoot", "seccompProfile", "seLinuxOptions", "appArmorProfile")
 CONTAINER_TYPES = ("containers", "initContainers", "ephemeralContainers")
@@ -104,6 +106,8 @@ def base_objects() -> list[tuple[str, dict[str, Any]]]:
             for index, doc in enumerate(yaml.load_all(path.read_text("utf-8"), Loader=_BaseLoader)):
                 if not (isinstance(doc, dict) and isinstance(doc.get("apiVersion"), str)):
                     continue  # not an object (a kustomize patch): the scanner skips it
+                if doc["apiVersion"].rpartition("/")[0] not in BUILTIN_GROUPS:
+                    continue  # a custom resource (a kind of another API group): the oracle knows built-ins only
                 if doc.get("kind") in POD_SPEC and _get(doc, POD_SPEC[doc["kind"]]):
                     found.append((f"{policy_id}/{path.name}#{index}", doc))
     return found

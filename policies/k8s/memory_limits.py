@@ -22,15 +22,14 @@ from typing import Any
 
 from conformance.api import (
     INCLUDE_INIT_CONTAINERS,
-    POD_BEARING_KINDS,
     CheckContext,
     Resource,
     Violation,
     at_null_key,
     checked_container_types,
     containers,
+    get_path,
     include_init_containers_option,
-    pod_spec,
 )
 
 ID = "k8s/memory-limits"
@@ -53,7 +52,7 @@ containers:
       limits:
         memory: 512Mi
 """
-KINDS = POD_BEARING_KINDS
+KINDS = ("pod-bearing",)
 OPTIONS = {INCLUDE_INIT_CONTAINERS: include_init_containers_option("a memory limit")}
 
 
@@ -63,11 +62,9 @@ def _has_memory_limit(resources: Any) -> bool:
 
 
 def check(resource: Resource, ctx: CheckContext) -> Iterator[Violation]:
-    spec = pod_spec(resource) or {}
-    if _has_memory_limit(spec.get("resources")):
-        return
     for container in containers(resource, checked_container_types(ctx.options)):
-        if _has_memory_limit(container.data.get("resources")):
+        spec = get_path(resource.data, container.pod_spec_path)  # its own pod's (a LeaderWorkerSet has two)
+        if _has_memory_limit(spec.get("resources")) or _has_memory_limit(container.data.get("resources")):
             continue
         yield Violation(
             f"{container.label} has no memory limit",

@@ -59,7 +59,7 @@ LOCATE = (("spec", "replicas"), ("spec",))
 def facts(resource: Resource) -> dict[str, Any] | None:
     spec = resource.data.get("spec")
     spec = spec if isinstance(spec, Mapping) else {}
-    if resource.kind in KINDS:
+    if resource.kind_key in KINDS:
         return {"replicas": spec.get("replicas")}
     return hpa_facts(resource)
 

@@ -75,14 +75,14 @@ REPLICATED = 2
 def facts(resource: Resource) -> dict[str, Any] | None:
     spec = resource.data.get("spec")
     spec = spec if isinstance(spec, Mapping) else {}
-    if resource.kind in KINDS:
+    if resource.kind_key in KINDS:
         return {
             "replicas": as_integer(spec.get("replicas")),
             "pod_labels": normalize_labels(pod_labels(resource)),
         }
-    if resource.kind == HPA:
+    if resource.kind_key == HPA:
         return hpa_facts(resource)
-    if resource.kind == PDB:
+    if resource.kind_key == PDB:
         # policy/v1beta1 (removed in Kubernetes 1.25) read an empty selector as "no pods".
         return {"selector": spec.get("selector"), "v1beta1": resource.api_version == "policy/v1beta1"}
     return None

@@ -22,13 +22,12 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from conformance.api import (
-    POD_BEARING_KINDS,
     CheckContext,
     Path,
     Resource,
     Violation,
     get_path,
-    pod_template_metadata_path,
+    pod_spec_paths,
 )
 
 ID = "k8s/required-labels"
@@ -48,7 +47,7 @@ spec:
       labels:
         app.kubernetes.io/name: api
 """
-KINDS = POD_BEARING_KINDS
+KINDS = ("pod-bearing",)
 OPTIONS = {
     "labels": {
         "default": ["app.kubernetes.io/name"],
@@ -70,8 +69,11 @@ def check(resource: Resource, ctx: CheckContext) -> Iterator[Violation]:
     required = [str(label) for label in ctx.options.get("labels", ["app.kubernetes.io/name"])]
     for label, path in _missing(resource.data, ("metadata",), required):
         yield Violation(f"the object is missing the label '{label}'", path)
-    template = pod_template_metadata_path(resource)
-    if resource.kind == "Pod" or template is None:
+    if resource.kind_key == "Pod":
         return
-    for label, path in _missing(resource.data, template, required):
-        yield Violation(f"the pod template is missing the label '{label}'", path)
+    for index, spec_path in enumerate(pod_spec_paths(resource)):  # a LeaderWorkerSet has two templates
+        template = spec_path[:-1]
+        if index and not isinstance(get_path(resource.data, template), Mapping):
+            continue  # an optional template left out (the leader's: then leaders use the worker template)
+        for label, path in _missing(resource.data, (*template, "metadata"), required):
+            yield Violation(f"the pod template is missing the label '{label}'", path)

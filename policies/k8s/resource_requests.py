@@ -23,15 +23,14 @@ from typing import Any
 
 from conformance.api import (
     INCLUDE_INIT_CONTAINERS,
-    POD_BEARING_KINDS,
     CheckContext,
     Resource,
     Violation,
     at_null_key,
     checked_container_types,
     containers,
+    get_path,
     include_init_containers_option,
-    pod_spec,
 )
 
 ID = "k8s/resource-requests"
@@ -54,7 +53,7 @@ containers:
       limits:
         memory: 512Mi
 """
-KINDS = POD_BEARING_KINDS
+KINDS = ("pod-bearing",)
 OPTIONS = {INCLUDE_INIT_CONTAINERS: include_init_containers_option("requests")}
 
 REQUIRED = ("cpu", "memory")
@@ -73,9 +72,9 @@ def _quantities(resources: Any, *sections: str) -> set[str]:
 
 
 def check(resource: Resource, ctx: CheckContext) -> Iterator[Violation]:
-    spec = pod_spec(resource) or {}
-    pod_level = _quantities(spec.get("resources"), "requests", "limits")
     for container in containers(resource, checked_container_types(ctx.options)):
+        spec = get_path(resource.data, container.pod_spec_path)  # its own pod's (a LeaderWorkerSet has two)
+        pod_level = _quantities(spec.get("resources"), "requests", "limits")
         declared = _quantities(container.data.get("resources"), "requests", "limits") | pod_level
         missing = [name for name in REQUIRED if name not in declared]
         if not missing:

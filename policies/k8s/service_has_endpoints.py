@@ -7,18 +7,25 @@ usual causes are a typo in a label, a label renamed on the workload but not on t
 
 Checked: every Service with a non-empty `spec.selector`. Some pod source in the same scan and the same
 namespace must carry all of the selector's labels with the same values: the pod template of a Deployment,
-StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job or CronJob, a bare Pod, or a workload of
-another API (an Argo Rollout, an OpenKruise CloneSet, ...) that keeps a pod template at `spec.template`.
-A PodTemplate object on its own runs no pods and does not count.
+StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job or CronJob, a bare Pod, or a custom workload
+of the kind table (an Argo Rollout, an OpenKruise CloneSet, a LeaderWorkerSet's leader and worker templates,
+... and those the configuration's `workloads` add). Kinds are matched with their API group: a `Service` of
+`serving.knative.dev` is not selected, and an `example.com/v1` Deployment is not a Deployment. A
+PodTemplate object on its own runs no pods and does not count.
+
+Operators that build pods from fields of their own count through the same table: the pods of a
+prometheus-operator `Alertmanager`, `Prometheus` or `PrometheusAgent` carry its `spec.podMetadata.labels`
+and the labels the operator adds (`app.kubernetes.io/name: alertmanager`, `app.kubernetes.io/instance` and
+`alertmanager` set to the object's name, `app.kubernetes.io/managed-by: prometheus-operator`, ...).
 
 Exempt: Services of type ExternalName (a DNS alias, no endpoints) and Services without a selector or with
 an empty one, whose endpoints are managed by hand or by another controller.
 
 Pods get labels their manifests never spell out, so those count too: a Job's pods carry `job-name` and
 `batch.kubernetes.io/job-name`, and each StatefulSet pod carries `statefulset.kubernetes.io/pod-name`
-(`<name>-<ordinal>`) and `apps.kubernetes.io/pod-index`. A custom resource (an operator's database cluster, a
-LeaderWorkerSet, a Gateway) counts as a pod source twice over: through every pod template nested anywhere
-inside it, and — because operators label the pods they create with the name of the object that owns them —
+(`<name>-<ordinal>`) and `apps.kubernetes.io/pod-index`. A custom resource the table does not know (an
+operator's database cluster, a Gateway) counts as a pod source twice over: through every pod template nested
+anywhere inside it, and — because operators label the pods they create with the name of the object that owns them —
 as the owner of the pods a selector names it in: when the selector uses a label key that no pod template in
 the scan carries (an operator's own key such as `cnpg.io/cluster`), a value equal to the name of a custom
 resource in the same namespace satisfies it.
@@ -34,7 +41,6 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from conformance.api import (
-    POD_SPEC_PATHS,
     CheckContext,
     Resource,
     ScopeEntry,
@@ -42,7 +48,8 @@ from conformance.api import (
     get_path,
     map_matches,
     normalize_labels,
-    pod_labels,
+    pod_label_sets,
+    workload_of,
 )
 
 ID = "k8s/service-has-endpoints"
@@ -72,26 +79,15 @@ SCOPE = True
 LOCATE = (("spec", "selector"),)
 
 NOT_POD_SOURCES = frozenset({"PodTemplate"})
-BUILTIN_KINDS = frozenset(
-    {
-        *POD_SPEC_PATHS, "Service", "ConfigMap", "Secret", "ServiceAccount", "Namespace", "Endpoints",
-        "EndpointSlice", "PersistentVolume", "PersistentVolumeClaim", "StorageClass", "Ingress", "IngressClass",
-        "NetworkPolicy", "PodDisruptionBudget", "HorizontalPodAutoscaler", "LimitRange", "ResourceQuota",
-        "Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition", "PriorityClass",
-        "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration", "APIService", "Lease", "Event",
-        "CSIDriver", "CSINode", "VolumeAttachment", "RuntimeClass", "Node", "List",
-    }
-)  # fmt: skip
-"""Kinds of Kubernetes itself; any other kind is a custom resource whose controller may run pods."""
 MAX_ORDINALS = 64
 """StatefulSet pod names are generated for at most this many replicas."""
 
 
 def _generated_labels(resource: Resource) -> list[dict[str, str]]:
     """Labels controllers add to the pods of a Job or a StatefulSet, one dict per distinct pod."""
-    if resource.kind == "Job":
+    if resource.kind_key == "Job":
         return [{"job-name": resource.name, "batch.kubernetes.io/job-name": resource.name}]
-    if resource.kind == "StatefulSet":
+    if resource.kind_key == "StatefulSet":
         replicas = get_path(resource.data, ("spec", "replicas"), 1)
         count = replicas if isinstance(replicas, int) and not isinstance(replicas, bool) else 1
         return [
@@ -118,18 +114,20 @@ def _nested_pod_templates(data: Any) -> Iterator[Mapping[str, Any]]:
 
 def _pod_label_sets(resource: Resource) -> list[dict[str, str]] | None:
     """The label sets of the pods a resource runs, or None when it runs no pods."""
-    if resource.kind in NOT_POD_SOURCES:
+    key = resource.kind_key
+    if key in NOT_POD_SOURCES:
         return None
-    if resource.kind in POD_SPEC_PATHS:
-        base = normalize_labels(pod_labels(resource))
-        return [{**base, **extra} for extra in _generated_labels(resource)]
-    if resource.kind in BUILTIN_KINDS:
+    workload = workload_of(resource)
+    if workload.pod_specs or workload.pod_metadata is not None:  # a workload, built-in or of the kind table
+        sets = [normalize_labels(labels) for labels in pod_label_sets(resource)]
+        return [{**base, **extra} for base in sets for extra in _generated_labels(resource)] or None
+    if "/" not in key:  # Kubernetes' own kinds that run no pods
         return None
     return [normalize_labels(labels) for labels in _nested_pod_templates(resource.data)] or None
 
 
 def facts(resource: Resource) -> dict[str, Any] | None:
-    if resource.kind == "Service" and resource.api_version == "v1":
+    if resource.kind_key == "Service":
         spec = resource.data.get("spec")
         spec = spec if isinstance(spec, Mapping) else {}
         selector = spec.get("selector")
@@ -138,7 +136,7 @@ def facts(resource: Resource) -> dict[str, Any] | None:
             "selector": normalize_labels(selector) if isinstance(selector, Mapping) else {},
         }
     label_sets = _pod_label_sets(resource)
-    custom = resource.kind not in BUILTIN_KINDS
+    custom = "/" in resource.kind_key
     if label_sets is None and not custom:
         return None
     return {"pod_label_sets": label_sets or [], "owner": resource.name if custom else None}

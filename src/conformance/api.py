@@ -86,10 +86,15 @@ if TYPE_CHECKING:
         at_null_key,
         containers,
         get_path,
+        kind_traits,
+        pod_label_sets,
         pod_labels,
         pod_spec,
         pod_spec_path,
+        pod_spec_paths,
+        pod_specs,
         pod_template_metadata_path,
+        workload_of,
     )
     from conformance.targets.repo import RepoFile, Repository, compile_globs, first_match
     from conformance.targets.secrets import is_secret_name, looks_like_literal_secret
@@ -157,6 +162,11 @@ _export(
     "pod_spec_path",
     "pod_template_metadata_path",
     "pod_labels",
+    "pod_label_sets",
+    "pod_specs",
+    "pod_spec_paths",
+    "workload_of",
+    "kind_traits",
     "containers",
 )
 _export(
@@ -265,6 +275,7 @@ __all__ = [
     "is_secret_name",
     "is_workflow",
     "jobs",
+    "kind_traits",
     "label_selector_matches",
     "locate",
     "looks_like_literal_secret",
@@ -273,15 +284,19 @@ __all__ = [
     "parse_codeowners",
     "parse_uses",
     "parse_yaml",
+    "pod_label_sets",
     "pod_labels",
     "pod_spec",
     "pod_spec_path",
+    "pod_spec_paths",
+    "pod_specs",
     "pod_template_metadata_path",
     "selector_problems",
     "selects_everything",
     "split_reference",
     "steps",
     "triggers",
+    "workload_of",
 ]
 
 

@@ -37,6 +37,8 @@ class Config:
     inline_suppressions: bool = True
     """False: inline comments and annotations suppress nothing; only waivers (and a baseline) do."""
     waivers: tuple[Waiver, ...] = ()
+    workloads: tuple[Mapping[str, Any], ...] = ()
+    """Custom kinds whose pods are checked like a Deployment's, beside the shipped table (``workloads``)."""
     helm_values: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """Values files per chart directory (absolute), each file relative to its chart."""
     require_rendering: bool = False
@@ -158,6 +160,7 @@ def parse_config(data: Any, source: FsPath, node: Any = None) -> Config:
         policy_timeout=float(data.get("policy-timeout", DEFAULT_POLICY_TIMEOUT)),
         inline_suppressions=data.get("inline-suppressions", True),
         waivers=_waivers(data.get("waivers", ()), source, node),
+        workloads=tuple(dict(entry) for entry in data.get("workloads", ())),
         helm_values={
             str((base / chart).resolve()): tuple(files)
             for chart, files in data.get("helm", {}).get("values", {}).items()

@@ -531,7 +531,7 @@ def _json_stream(text: str) -> LoadResult | None:
             return None
         try:
             _, stop = decoder.raw_decode(text, position)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested past the bound the YAML reading reported
             return None
         spans.append((position, stop))
         position = stop

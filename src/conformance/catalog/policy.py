@@ -6,7 +6,7 @@ module (see :class:`PythonPolicyModule`). Both become a :class:`Policy` the engi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Protocol
@@ -52,6 +52,13 @@ class ScopeEntry:
     @property
     def kind(self) -> str:
         return self.resource.kind
+
+    @property
+    def kind_key(self) -> str:
+        """The kind with its API group, as policies' ``KINDS`` name it (see :mod:`conformance.targets.kinds`)."""
+        from conformance.targets.kinds import kind_key
+
+        return kind_key(self.resource.api_version or "", self.resource.kind)
 
     @property
     def name(self) -> str:
@@ -136,8 +143,23 @@ class Policy:
         """Whether a file target policy selects a file (by its repository-relative path)."""
         return bool(self.files) and bool(self._file_matcher.match_file(relative))
 
-    def applies_to(self, kind: str) -> bool:
-        return self.kinds is None or kind in self.kinds
+    @cached_property
+    def _kind_selector(self) -> Any:
+        from conformance.targets.kinds import KindSelector
+
+        return KindSelector(self.kinds or ())
+
+    def applies_to(self, kind: str, traits: Collection[str] | None = None) -> bool:
+        """Whether the policy selects objects of a kind key (``Deployment``, ``argoproj.io/Rollout``) that
+        belong to the kind groups ``traits`` (``pod-bearing``, ``long-running``; by default those of the
+        shipped table for that key)."""
+        if self.kinds is None:
+            return True
+        if traits is None:
+            from conformance.targets.kinds import traits_of_key
+
+            traits = traits_of_key(kind)
+        return bool(self._kind_selector.matches(kind, traits))
 
 
 @dataclass(frozen=True)

@@ -60,6 +60,13 @@ def definition_from_module(module: ModuleType, source: str) -> PolicyDefinition:
         isinstance(kinds, (list, tuple, frozenset, set)) and all(isinstance(k, str) for k in kinds)
     ):
         raise PolicyDefinitionError(f"{source}: field KINDS: must be a sequence of kind names or None")
+    if kinds is not None:
+        from conformance.targets.kinds import kind_name_problem
+
+        for name in kinds:
+            problem = kind_name_problem(name)
+            if problem is not None:
+                raise PolicyDefinitionError(f"{source}: field KINDS: {problem}")
     options = getattr(module, "OPTIONS", {})
     if not isinstance(options, Mapping) or not all(
         isinstance(spec, Mapping) and "default" in spec for spec in options.values()

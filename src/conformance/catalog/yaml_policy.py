@@ -26,10 +26,12 @@ from conformance.catalog.policy import (
 )
 from conformance.errors import PolicyDefinitionError
 from conformance.model import PolicyInfo, Violation
+from conformance.targets import kinds as kinds_module
 from conformance.targets import kubernetes as k8s
 from conformance.validation import Validator, compile_schema, meta_schema_problem
 
-KIND_GROUPS = {"pod-bearing": k8s.POD_BEARING_KINDS, "long-running": k8s.LONG_RUNNING_KINDS}
+KIND_GROUPS = kinds_module.KIND_GROUPS
+"""``target.kinds`` may name a kind group: built-in and custom workloads alike (see :mod:`..targets.kinds`)."""
 
 
 @lru_cache(maxsize=1)
@@ -147,12 +149,12 @@ def definition_from_document(doc: Mapping[str, Any], policy_id: str, source: str
     if kinds_spec == "all":
         kinds: frozenset[str] | None = None
     elif isinstance(kinds_spec, str):
-        kinds = frozenset(KIND_GROUPS[kinds_spec])
+        kinds = frozenset({kinds_spec})
     else:
         kinds = frozenset(kinds_spec)
     select = target.get("select", "resource")
     if select != "resource" and kinds is None:
-        kinds = frozenset(k8s.POD_BEARING_KINDS)
+        kinds = frozenset({kinds_module.POD_BEARING})
     container_types = tuple(target.get("container-types", k8s.CONTAINER_TYPES))
     template = doc["message"]
     by_key: Mapping[str, str] = doc.get("messages", {})
@@ -167,9 +169,7 @@ def definition_from_document(doc: Mapping[str, Any], policy_id: str, source: str
             if select == "resource":
                 yield resource.data, None, ()
             elif select == "pod-spec":
-                spec = k8s.pod_spec(resource)
-                path = k8s.pod_spec_path(resource)
-                if spec is not None and path is not None:
+                for path, spec in k8s.pod_specs(resource):
                     yield spec, None, path
             else:
                 for container in k8s.containers(resource, container_types):

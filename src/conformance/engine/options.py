@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from conformance.suppressor import Suppressor
@@ -23,6 +24,8 @@ class ScanOptions:
     for the rest of the scan after :data:`conformance.engine.guard.TIMEOUTS_BEFORE_DISABLED` interruptions."""
     suppressor: Suppressor | None = None
     """Inline comments, annotations, waivers and the baseline (None: nothing is suppressed)."""
+    workloads: tuple[Mapping[str, Any], ...] = ()
+    """The configuration's ``workloads``: custom kinds whose pods are checked, beside the shipped table."""
     require_rendering: bool = False
     """Templates that could not be rendered (Helm charts without Helm, files with placeholders) are errors that
     fail the run, not notes."""

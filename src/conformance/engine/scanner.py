@@ -61,6 +61,12 @@ if TYPE_CHECKING:
 MAX_REMEMBERED_SELECTIONS = 4096
 
 
+def _configured(adapter: TargetAdapter, options: ScanOptions) -> TargetAdapter:
+    """The adapter with what the scan's configuration adds to it (the Kubernetes adapter: custom workloads)."""
+    configured = getattr(adapter, "configured", None)
+    return configured(options.workloads) if configured is not None else adapter
+
+
 class FileScanner:
     """Runs the policies of one scan over files; holds only read-only state, safe to fork."""
 
@@ -78,7 +84,8 @@ class FileScanner:
             self.checks[adapter.name] = tuple(p for p in own if not p.scope)
             self.scope_checks[adapter.name] = tuple(p for p in own if p.scope)
         self.scope_policies = tuple(p for p in policies if p.scope)
-        self._adapters = {fmt: tuple(a for a in ADAPTERS if a.reads == fmt) for fmt in (*FORMATS, REPOSITORY_FORMAT)}
+        adapters = tuple(_configured(a, options) for a in ADAPTERS)
+        self._adapters = {fmt: tuple(a for a in adapters if a.reads == fmt) for fmt in (*FORMATS, REPOSITORY_FORMAT)}
         self._contexts = {p.id: CheckContext(p.options) for p in policies if not p.scope}
         self._selections: dict[tuple[str, Hashable], tuple[Policy, ...]] = {}
 
@@ -173,11 +180,12 @@ class FileScanner:
     def scan_rendered(self, rendered: Rendered | Built, project: str, tree: str = "") -> FileOutcome:
         """The objects of a rendered chart or a Kustomize build, reported in the files they came from (whose
         inline markers apply); ``tree`` bounds where those files are read."""
+        from conformance.targets.adapters.kubernetes import KUBERNETES
         from conformance.targets.adapters.rendered import adapter_for_rendered
 
         outcome = FileOutcome()
         self.guard.new_file()
-        adapter = adapter_for_rendered(rendered, tree)
+        adapter = adapter_for_rendered(rendered, tree, KUBERNETES.configured(self.options.workloads))
         origin = origin_of(rendered.display)
         parsed = read_format(YAML_FORMAT, rendered.text, rendered.display)
         for issue in parsed.problems:
@@ -362,7 +370,7 @@ class FileScanner:
         if facts is None or facts is NOT_RUN:
             return False
         locations: dict[Path, Location] = {}
-        if is_subject and policy.applies_to(subject.kind):
+        if is_subject and adapter.selects(policy, subject, ""):
             locations[()] = adapter.fault_location(subject)
             for path in policy.locate_paths:
                 location = adapter.exact_location(subject, path)

@@ -52,7 +52,7 @@ def run_scope_policies(
     for policy in policies:
         timeouts = 0
         for subject, ctx in _subjects(policy, store):
-            if not subject.locations or not policy.applies_to(subject.kind) or timeouts >= TIMEOUTS_BEFORE_DISABLED:
+            if not subject.locations or not policy.applies_to(subject.kind_key) or timeouts >= TIMEOUTS_BEFORE_DISABLED:
                 continue  # entries without positions come from context files: looked up, never reported
             violations, problem = call_under_budget(watchdog, lambda: list(policy.check(subject, ctx)))  # noqa: B023
             if isinstance(problem, PolicyTimeout):

@@ -175,6 +175,7 @@ def prepare_scan(request: ScanRequest, record_evaluations: bool = False) -> Prep
             _ran(policies, read_files=bool(adapters) and not all(a.reads == REPOSITORY_FORMAT for a in adapters)),
         ),
         complete=_complete(request, file_args, config),
+        workloads=config.workloads,
     )
     if changes is not None and request.new_only:
         from conformance.planning.new_only import before_the_change

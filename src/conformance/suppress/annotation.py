@@ -108,15 +108,18 @@ class AnnotationMarkers:
 
 def annotations_of(resource_data: Mapping[str, Any]) -> list[tuple[Path, Mapping[str, Any]]]:
     """The annotation mappings that can ignore findings on a resource, with their paths: the object's own and
-    its pod template's (``spec.template.metadata.annotations``; a CronJob's under ``spec.jobTemplate``)."""
-    from conformance.targets.kubernetes import POD_SPEC_PATHS, get_path
+    its pod templates' (``spec.template.metadata.annotations``; a CronJob's under ``spec.jobTemplate``; those of
+    the custom workloads of the shipped kind table, such as an Argo Rollout's)."""
+    from conformance.targets.kinds import shipped
+    from conformance.targets.kubernetes import get_path
 
     found: list[tuple[Path, Mapping[str, Any]]] = []
     paths: list[Path] = [("metadata", "annotations")]
-    kind = resource_data.get("kind")
-    spec_path = POD_SPEC_PATHS.get(kind) if isinstance(kind, str) else None
-    if spec_path is not None and len(spec_path) > 1:
-        paths.append((*spec_path[:-1], "metadata", "annotations"))
+    kind, api_version = resource_data.get("kind"), resource_data.get("apiVersion")
+    if isinstance(kind, str):
+        for spec_path in shipped().lookup(api_version if isinstance(api_version, str) else "", kind).pod_specs:
+            if len(spec_path) > 1:
+                paths.append((*spec_path[:-1], "metadata", "annotations"))
     for path in paths:
         annotations = get_path(resource_data, path)
         if isinstance(annotations, Mapping) and annotations:

@@ -19,7 +19,7 @@ def as_integer(value: Any) -> int | None:
 
 def hpa_facts(resource: Resource) -> dict[str, Any] | None:
     """For an HPA: the kind and name it scales and its minReplicas (default 1); None otherwise."""
-    if resource.kind != HPA:
+    if resource.kind_key != HPA:
         return None
     target = get_path(resource.data, ("spec", "scaleTargetRef"))
     if not isinstance(target, Mapping):

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from conformance.model import Path, ResourceId
+from conformance.targets import kinds
 from conformance.targets.apiview import api_view, extend_to_null_key
 
 POD_SPEC_PATHS: Mapping[str, Path] = {
@@ -58,12 +60,20 @@ class Resource:
     data: Mapping[str, Any] = field(repr=False, compare=False)
     base_path: Path = ()
     """Where the object sits inside its document: ``()``, or ``("items", i)`` for a List item."""
+    workload: kinds.Workload | None = field(default=None, repr=False, compare=False)
+    """Where its pods are described (set by the adapter from the scan's table; None: the shipped table)."""
     nulls: frozenset[Path] = field(default=frozenset(), repr=False, compare=False)
     """Paths of the keys written with a null value, which :attr:`data` does not have (see :func:`api_view`)."""
 
     @property
     def id(self) -> ResourceId:
         return ResourceId(self.kind, self.name, self.namespace, self.api_version)
+
+    @cached_property
+    def kind_key(self) -> str:
+        """``Deployment`` for Kubernetes' own kind, ``argoproj.io/Rollout`` for a custom one (see
+        :mod:`conformance.targets.kinds`)."""
+        return kinds.kind_key(self.api_version, self.kind)
 
 
 @dataclass(frozen=True)
@@ -142,8 +152,11 @@ def toward_written_null(resource: Resource, path: Path, message: str) -> Path:
     return extend_to_null_key(resource.nulls, path, message)
 
 
-def make_resource(data: Mapping[str, Any], file: str, document_index: int, base_path: Path) -> Resource:
-    """Build a resource from an object that passed :func:`shape_problems`."""
+def make_resource(
+    data: Mapping[str, Any], file: str, document_index: int, base_path: Path, workload: kinds.Workload | None = None
+) -> Resource:
+    """Build a resource from an object that passed :func:`shape_problems` (``workload``: from the scan's
+    kind table; by default the shipped one)."""
     metadata = data.get("metadata") or {}
     name = metadata.get("name")
     if not isinstance(name, str):
@@ -160,6 +173,7 @@ def make_resource(data: Mapping[str, Any], file: str, document_index: int, base_
         document_index=document_index,
         data=data,
         base_path=base_path,
+        workload=workload or kinds.shipped().lookup(data["apiVersion"], data["kind"]),
         nulls=getattr(data, "nulls", frozenset()),
     )
 
@@ -179,14 +193,41 @@ def get_path(data: Any, path: Path, default: Any = None) -> Any:
     return node
 
 
+def workload_of(resource: Resource) -> kinds.Workload:
+    """Where the resource's pods are described (by its API group and kind)."""
+    if resource.workload is not None:
+        return resource.workload
+    return kinds.shipped().lookup(resource.api_version, resource.kind)
+
+
+def kind_traits(resource: Resource) -> frozenset[str]:
+    """The kind groups (``pod-bearing``, ``long-running``) the resource belongs to."""
+    return workload_of(resource).traits
+
+
+def pod_spec_paths(resource: Resource) -> tuple[Path, ...]:
+    """Paths of every pod spec of the resource (a LeaderWorkerSet has two), none for kinds that run no pods."""
+    return workload_of(resource).pod_specs
+
+
 def pod_spec_path(resource: Resource) -> Path | None:
-    """Path of the pod spec inside the resource, or None for kinds that have none."""
-    return POD_SPEC_PATHS.get(resource.kind)
+    """Path of the (main) pod spec inside the resource, or None for kinds that have none."""
+    paths = pod_spec_paths(resource)
+    return paths[0] if paths else None
+
+
+def pod_specs(resource: Resource) -> Iterator[tuple[Path, Mapping[str, Any]]]:
+    """(path, pod spec) for each pod spec the resource holds."""
+    for path in pod_spec_paths(resource):
+        spec = get_path(resource.data, path)
+        if isinstance(spec, Mapping):
+            yield path, spec
 
 
 def pod_spec(resource: Resource) -> Mapping[str, Any] | None:
-    """The pod spec of a pod-bearing resource (Deployment, CronJob via jobTemplate, Pod, ...), else None."""
-    path = POD_SPEC_PATHS.get(resource.kind)
+    """The pod spec of a pod-bearing resource (Deployment, CronJob via jobTemplate, Pod, a Rollout, ...), else
+    None; for kinds with several, the main one."""
+    path = pod_spec_path(resource)
     if path is None:
         return None
     spec = get_path(resource.data, path)
@@ -194,20 +235,36 @@ def pod_spec(resource: Resource) -> Mapping[str, Any] | None:
 
 
 def pod_template_metadata_path(resource: Resource) -> Path | None:
-    """Path of the pod template's metadata (the Pod's own metadata for a bare Pod)."""
-    path = POD_SPEC_PATHS.get(resource.kind)
+    """Path of the (main) pod template's metadata (the Pod's own metadata for a bare Pod)."""
+    path = pod_spec_path(resource)
     if path is None:
         return None
     return (*path[:-1], "metadata")
 
 
+def pod_label_sets(resource: Resource) -> list[Mapping[str, Any]]:
+    """The labels of each kind of pod the resource runs: each pod template's, a Pod's own, or for an operator's
+    object the labels it gives its pods plus those the operator adds. Empty when it runs no pods."""
+    if resource.kind_key == "Pod":
+        return [resource.labels]
+    workload = workload_of(resource)
+    found: list[Mapping[str, Any]] = []
+    for path in workload.pod_specs:
+        if isinstance(get_path(resource.data, path), Mapping):
+            labels = get_path(resource.data, (*path[:-1], "metadata", "labels"))
+            found.append(labels if isinstance(labels, Mapping) else {})
+    if workload.pod_metadata is not None:
+        labels = get_path(resource.data, (*workload.pod_metadata, "labels"))
+        given = dict(labels) if isinstance(labels, Mapping) else {}
+        added = {key: value.replace("{name}", resource.name) for key, value in workload.pod_labels.items()}
+        found.append({**given, **added})
+    return found
+
+
 def pod_labels(resource: Resource) -> Mapping[str, Any]:
-    """The labels pods of this resource carry: the template's labels, or a Pod's own."""
-    if resource.kind == "Pod":
-        return resource.labels
-    path = pod_template_metadata_path(resource)
-    labels = get_path(resource.data, (*path, "labels")) if path else None
-    return labels if isinstance(labels, Mapping) else {}
+    """The labels pods of this resource carry: the (main) template's labels, or a Pod's own."""
+    found = pod_label_sets(resource)
+    return found[0] if found else {}
 
 
 def containers(resource: Resource, types: tuple[str, ...] = CONTAINER_TYPES) -> Iterator[Container]:
@@ -225,10 +282,11 @@ def containers(resource: Resource, types: tuple[str, ...] = CONTAINER_TYPES) -> 
 
 
 def _build_containers(resource: Resource) -> Iterator[Container]:
-    spec_path = POD_SPEC_PATHS.get(resource.kind)
-    spec = pod_spec(resource)
-    if spec_path is None or spec is None:
-        return
+    for spec_path, spec in pod_specs(resource):
+        yield from _pod_containers(spec_path, spec)
+
+
+def _pod_containers(spec_path: Path, spec: Mapping[str, Any]) -> Iterator[Container]:
     pod_context = spec.get("securityContext")
     pod_context = pod_context if isinstance(pod_context, Mapping) else {}
     defaults = {k: pod_context[k] for k in INHERITED_SECURITY_FIELDS if k in pod_context}
@@ -318,8 +376,10 @@ _CONTAINER_SHAPE: tuple[tuple[Path, type | tuple[type, ...], str], ...] = (
 )
 
 
-def shape_problems(data: Mapping[str, Any]) -> list[tuple[Path, str]]:
-    """Fields a Kubernetes decoder would refuse because of their type, as (path, message)."""
+def shape_problems(data: Mapping[str, Any], workload: kinds.Workload | None = None) -> list[tuple[Path, str]]:
+    """Fields a Kubernetes decoder would refuse because of their type, as (path, message). Only the fields
+    of the pod specs its kind is known to have (``workload``; by default the shipped table's) are checked:
+    an object of a group the table does not know is a custom resource of its own shape."""
     problems: list[tuple[Path, str]] = []
     metadata = _expect(problems, data, ("metadata",), Mapping, "a mapping")
     if metadata is not None:
@@ -327,12 +387,27 @@ def shape_problems(data: Mapping[str, Any]) -> list[tuple[Path, str]]:
             _expect(problems, data, ("metadata", key), Mapping, "a mapping")
         _expect(problems, data, ("metadata", "name"), str, "a string")
         _expect(problems, data, ("metadata", "namespace"), str, "a string")
-    spec_path = POD_SPEC_PATHS.get(data.get("kind", ""))
-    if spec_path is None:
-        return problems
+    if workload is None:
+        workload = kinds.shipped().lookup(str(data.get("apiVersion", "")), str(data.get("kind", "")))
+    for spec_path in workload.pod_specs:
+        _pod_shape_problems(problems, data, spec_path)
+    return problems
+
+
+def checked_shape(data: Mapping[str, Any], workload: kinds.Workload) -> tuple[kinds.Workload, list[tuple[Path, str]]]:
+    """The workload to check an object as, and the problems that make it invalid. A custom resource whose pod
+    template does not have a pod template's shape is its controller's business (its schema may differ from
+    the version the table knows): it is checked as a custom resource without pods, never called invalid."""
+    problems = shape_problems(data, workload)
+    if problems and "/" in workload.key:
+        return kinds.NOT_A_WORKLOAD, shape_problems(data, kinds.NOT_A_WORKLOAD)
+    return workload, problems
+
+
+def _pod_shape_problems(problems: list[tuple[Path, str]], data: Mapping[str, Any], spec_path: Path) -> None:
     for depth in range(1, len(spec_path) + 1):
         if _expect(problems, data, spec_path[:depth], Mapping, "a mapping") is None:
-            return problems
+            return
     template_metadata = (*spec_path[:-1], "metadata")
     if spec_path != ("spec",) and _expect(problems, data, template_metadata, Mapping, "a mapping"):
         _expect(problems, data, (*template_metadata, "labels"), Mapping, "a mapping")
@@ -358,4 +433,3 @@ def shape_problems(data: Mapping[str, Any]) -> list[tuple[Path, str]]:
             for sub_path, kind, what in _CONTAINER_SHAPE:
                 if sub_path[0] in container:
                     _expect(problems, container, sub_path, kind, what, base)
-    return problems

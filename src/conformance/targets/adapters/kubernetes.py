@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from conformance import yamlio
 from conformance.model import Location, Origin, Path
+from conformance.targets import kinds
 from conformance.targets import kubernetes as k8s
 from conformance.targets.adapters import YAML_FORMAT, Subject, path_label
 
@@ -34,14 +35,23 @@ class KubernetesAdapter:
     cross_resource = True
     walks_manifests = True
 
+    def __init__(self, table: kinds.KindTable | None = None) -> None:
+        self.table = table
+        """Built-in kinds and workloads (None: the shipped table; a scan's configuration may extend it)."""
+
+    def configured(self, workloads: tuple[Any, ...]) -> KubernetesAdapter:
+        """This adapter with the configuration's ``workloads`` added to the shipped table."""
+        return KubernetesAdapter(kinds.shipped().extended(workloads)) if workloads else self
+
     def meets(self, path: str, is_directory: bool, diff_aware: bool) -> bool:
         return True  # any YAML or JSON file, and standard input, may hold objects
 
     def subjects(self, document: Any, origin: Origin, relative: str) -> Iterator[Subject]:
         display = origin.display
         document_origin = replace(origin, document=document.index)
+        table = self.table or kinds.shipped()
         for base_path, data in k8s.resources_of(document.data, display, document.index):
-            shape = k8s.shape_problems(data)
+            workload, shape = k8s.checked_shape(data, table.lookup(data["apiVersion"], data["kind"]))
             if shape:
                 from conformance.engine.findings import loose_id
 
@@ -51,14 +61,16 @@ class KubernetesAdapter:
                     None, document_origin, document, str(rid), data, base_path, rid, str(data.get("kind")), problems
                 )
                 continue
-            resource = k8s.make_resource(data, display, document.index, base_path)
-            yield Subject(resource, document_origin, document, "", data, base_path, resource.id, resource.kind)
+            resource = k8s.make_resource(data, display, document.index, base_path, workload)
+            key = table.key(resource.api_version, resource.kind)
+            yield Subject(resource, document_origin, document, "", data, base_path, resource.id, key)
 
     def selection_key(self, subject: Subject, relative: str) -> Hashable:
-        return subject.kind
+        return subject.kind, _traits(subject)
 
     def selects(self, policy: Policy, subject: Subject, relative: str) -> bool:
-        return policy.applies_to(subject.kind)
+        """By kind key (``Deployment``, ``argoproj.io/Rollout``) and kind groups (``pod-bearing``, ...)."""
+        return policy.applies_to(subject.kind, _traits(subject))
 
     def place(self, subject: Subject, path: Path) -> Place:
         from conformance.engine.findings import Place
@@ -80,6 +92,11 @@ class KubernetesAdapter:
         if key and _CONTAINER_KEY.match(key):
             return container_in_key(key)
         return container_on_path(subject.data, path)
+
+
+def _traits(subject: Subject) -> frozenset[str]:
+    target = subject.target
+    return k8s.kind_traits(target) if isinstance(target, k8s.Resource) else kinds.NO_TRAITS
 
 
 def container_in_key(key: str) -> str | None:

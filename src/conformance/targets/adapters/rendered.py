@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from conformance.model import Location, Origin, Path
 from conformance.targets import helm, kustomize
 from conformance.targets.adapters import YAML_FORMAT, Subject
-from conformance.targets.adapters.kubernetes import KUBERNETES
+from conformance.targets.adapters.kubernetes import KUBERNETES, KubernetesAdapter
 
 if TYPE_CHECKING:
     from conformance.catalog.policy import Policy
@@ -41,6 +41,8 @@ class RenderedAdapter:
     needs_files: bool = False
     cross_resource: bool = True
     walks_manifests: bool = False
+    kubernetes: KubernetesAdapter = KUBERNETES
+    """The Kubernetes adapter of the scan (with the configuration's workloads)."""
     _sources: list[tuple[int, str]] = field(default_factory=list, init=False, repr=False, compare=False)
     _templates: dict[str, TemplateFile] = field(default_factory=dict, init=False, repr=False, compare=False)
 
@@ -51,13 +53,13 @@ class RenderedAdapter:
         return False  # made for a rendered stream, never chosen by the paths of a run
 
     def subjects(self, document: Any, origin: Origin, relative: str) -> Iterator[Subject]:
-        yield from KUBERNETES.subjects(document, origin, relative)
+        yield from self.kubernetes.subjects(document, origin, relative)
 
     def selection_key(self, subject: Subject, relative: str) -> Hashable:
-        return KUBERNETES.selection_key(subject, relative)
+        return self.kubernetes.selection_key(subject, relative)
 
     def selects(self, policy: Policy, subject: Subject, relative: str) -> bool:
-        return KUBERNETES.selects(policy, subject, relative)
+        return self.kubernetes.selects(policy, subject, relative)
 
     def template_of(self, subject: Subject) -> TemplateFile | None:
         """The template a subject was rendered from, if its document names one."""
@@ -121,6 +123,8 @@ class BuiltAdapter:
     needs_files: bool = False
     cross_resource: bool = True
     walks_manifests: bool = False
+    kubernetes: KubernetesAdapter = KUBERNETES
+    """The Kubernetes adapter of the scan (with the configuration's workloads)."""
     _origins: dict[int, str] = field(default_factory=dict, init=False, repr=False, compare=False)
     _files: dict[str, tuple[TemplateFile, Any]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
@@ -131,13 +135,13 @@ class BuiltAdapter:
         source = kustomize.take_origin(document.data, self.built.wrapper)
         if source is not None:
             self._origins[document.index] = source
-        yield from KUBERNETES.subjects(document, origin, relative)
+        yield from self.kubernetes.subjects(document, origin, relative)
 
     def selection_key(self, subject: Subject, relative: str) -> Hashable:
-        return KUBERNETES.selection_key(subject, relative)
+        return self.kubernetes.selection_key(subject, relative)
 
     def selects(self, policy: Policy, subject: Subject, relative: str) -> bool:
-        return KUBERNETES.selects(policy, subject, relative)
+        return self.kubernetes.selects(policy, subject, relative)
 
     def _source(self, subject: Subject) -> tuple[TemplateFile, Any] | None:
         path = self._origins.get(subject.origin.document if subject.origin.document is not None else -1)
@@ -203,8 +207,11 @@ def _matching_document(documents: Any, subject: Subject) -> Any:
     return same_kind[0] if len(same_kind) == 1 else None
 
 
-def adapter_for_rendered(rendered: helm.Rendered | kustomize.Built, tree: str = "") -> Any:
-    """The adapter that places the objects of a rendered stream: a chart's or a Kustomize build's."""
+def adapter_for_rendered(
+    rendered: helm.Rendered | kustomize.Built, tree: str = "", kubernetes: KubernetesAdapter = KUBERNETES
+) -> Any:
+    """The adapter that places the objects of a rendered stream: a chart's or a Kustomize build's (read with
+    ``kubernetes``, the scan's Kubernetes adapter)."""
     if isinstance(rendered, kustomize.Built):
-        return BuiltAdapter(rendered, tree or rendered.root)
-    return RenderedAdapter(rendered)
+        return BuiltAdapter(rendered, tree or rendered.root, kubernetes=kubernetes)
+    return RenderedAdapter(rendered, kubernetes=kubernetes)
