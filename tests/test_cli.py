@@ -106,8 +106,8 @@ def test_excludes_from_config(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("scan", ".", "--policy", "k8s/nope"), "conformance: error: enable: 'k8s/nope' matches no known policy"),
-        (("scan", ".", "--profile", "nope"), "conformance: error: profile 'nope' is unknown"),
+        (("scan", ".", "--policy", "k8s/nope"), "conformance: error: --policy: 'k8s/nope' matches no known policy"),
+        (("scan", ".", "--profile", "nope"), "conformance: error: --profile: profile 'nope' is unknown"),
         (("scan", ".", "--config", "missing.yaml"), "configuration file not found"),
         (("scan", ".", "-f", "yaml"), "Invalid value for '-f' / '--format'"),
         (("policies", "explain", "k8s/nope"), "unknown policy id 'k8s/nope'"),

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance.inputs import Excludes, InputFile, InputProblem, collect, display_path
+from conformance.inputs import DANGLING_LINK, Excludes, InputFile, InputProblem, collect, display_path
 
 OUTSIDE = "symbolic link points outside the scanned tree: not followed"
 BROKEN = "broken or looping symbolic link"
@@ -229,7 +229,7 @@ def test_symlink_loops_are_reported_without_hanging(tmp_path: Path) -> None:
     assert problems == [
         InputProblem("a.yaml", BROKEN),
         InputProblem("b.yaml", BROKEN),
-        InputProblem("dangling.yaml", BROKEN),
+        InputProblem("dangling.yaml", DANGLING_LINK),
         InputProblem("self.yaml", BROKEN),
     ]
 

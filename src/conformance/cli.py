@@ -193,6 +193,17 @@ def _parse_reports(ctx: click.Context, param: click.Parameter, values: tuple[str
     help="Charts and templates that cannot be rendered fail the run instead of being noted.",
 )
 @click.option(
+    "--exclude",
+    multiple=True,
+    metavar="PATTERN",
+    help="Do not read files matching this gitignore-style pattern, relative to the current directory (repeatable).",
+)
+@click.option(
+    "--allow-empty-input",
+    is_flag=True,
+    help="Empty standard input (-) is a clean scan of nothing, not a scan error.",
+)
+@click.option(
     "--render-kustomize",
     is_flag=True,
     help="Build each kustomization root (kustomize or kubectl) and check the built objects in their source files.",

@@ -31,6 +31,21 @@ class InputFile:
         return self.relative or self.display
 
 
+DANGLING_LINK = "symbolic link inside the scanned tree points at nothing: not read"
+"""The problem of a link whose target (inside the tree) does not exist: a note, not a scan error."""
+
+
+def _dangling(path: str) -> bool:
+    """Whether the symbolic link ``path`` points at a missing file (not a loop, not a permission problem)."""
+    try:
+        os.stat(path)
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    return False
+
+
 @dataclass(frozen=True)
 class InputProblem:
     """A path the scan could not or would not read."""
@@ -262,7 +277,7 @@ def _walk(
                     yield full, "symbolic link points outside the scanned tree: not followed"
                     continue
                 if not os.path.exists(full):
-                    yield full, "broken or looping symbolic link"
+                    yield full, DANGLING_LINK if _dangling(full) else "broken or looping symbolic link"
                     continue
             try:
                 mode = os.stat(full).st_mode

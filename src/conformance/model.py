@@ -27,6 +27,8 @@ STALE_WAIVER = "conformance/stale-waiver"
 CHART_NOT_RENDERED = "conformance/chart-not-rendered"
 TEMPLATE_NOT_RENDERED = "conformance/template-not-rendered"
 CHART_RENDER_ERROR = "conformance/chart-render-error"
+BROKEN_LINK = "conformance/broken-link"
+UNUSED_SUPPRESSION = "conformance/unused-suppression"
 KUSTOMIZE_BUILD_ERROR = "conformance/kustomize-build-error"
 NOT_CHECKED = (CHART_NOT_RENDERED, TEMPLATE_NOT_RENDERED)
 """Notes that say what could not be checked: they never fail the run unless rendering is required."""
@@ -44,6 +46,8 @@ RESERVED_IDS = (
     CHART_NOT_RENDERED,
     TEMPLATE_NOT_RENDERED,
     CHART_RENDER_ERROR,
+    BROKEN_LINK,
+    UNUSED_SUPPRESSION,
     KUSTOMIZE_BUILD_ERROR,
 )
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 from conformance.errors import ConfigError
 from conformance.model import ScanResult
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 def use_color(color: bool | None, output: str | None) -> bool:
     if color is not None:
         return color
-    return output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    return output in (None, "-") and sys.stdout.isatty() and "NO_COLOR" not in os.environ
 
 
 def write_report(
@@ -32,17 +32,41 @@ def write_report(
     from conformance.reporters import get_reporter
 
     render = get_reporter(output_format, options)
-    if output is None:
-        render(result, sys.stdout, color)
-        sys.stdout.flush()
+    standard = sys.stdout if output is None else standard_stream(output)
+    if standard is not None:
+        render(result, standard, color and standard is sys.stdout)
+        standard.flush()
         return
+    assert output is not None
     from conformance.atomic import atomic_writer
 
     try:
-        with atomic_writer(output) as stream:  # an interrupted scan leaves the previous report, never half of one
+        # An interrupted scan leaves the previous report, never half of one; a FIFO or a device is written
+        # through (a FIFO only once a reader opens it, within a bound), a link is never written through.
+        with atomic_writer(output) as stream:
             render(result, stream, False)
     except OSError as exc:
         raise ConfigError(f"cannot write the report to {output}: {exc.strerror or exc}") from None
+
+
+def standard_stream(path: str) -> IO[str] | None:
+    """The stream ``path`` names: ``-`` is standard output, and ``/dev/stdout``, ``/dev/fd/2`` or any other name
+    of the file behind standard output or standard error is that stream (written to, never reopened, so a
+    pipe works and a redirected file is not truncated)."""
+    if path == "-":
+        return sys.stdout
+    try:
+        target = os.stat(path)
+    except OSError:
+        return None
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            opened = os.fstat(stream.fileno())
+        except (OSError, ValueError, AttributeError):  # replaced by a test harness, or closed
+            continue
+        if (opened.st_dev, opened.st_ino) == (target.st_dev, target.st_ino):
+            return stream
+    return None
 
 
 def source_root(paths: Sequence[str], environ: Mapping[str, str] | None = None) -> str:

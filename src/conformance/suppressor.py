@@ -17,6 +17,7 @@ from conformance.model import (
     EXPIRED_WAIVER,
     INVALID_SUPPRESSION,
     STALE_WAIVER,
+    UNUSED_SUPPRESSION,
     Finding,
     Location,
     Origin,
@@ -26,6 +27,8 @@ if TYPE_CHECKING:  # conformance.suppress is imported only when something may be
     from conformance.baseline import Baseline
     from conformance.suppress import AnnotationMarkers, InlineMarkers, Waiver
 
+InlineUse = tuple[str, int, int, str]
+"""A policy id of an inline marker: the file (as reports name it), the marker's line and column, the id."""
 ANNOTATION_PREFIX = "conformance.dev/"
 NO_MARKERS: InlineMarkers | None = None
 """A file without inline markers."""
@@ -39,10 +42,16 @@ class Hits:
 
     waivers: set[int] = field(default_factory=set)
     baseline: set[str] = field(default_factory=set)
+    inline_named: set[InlineUse] = field(default_factory=set)
+    """Each (file, marker line, marker column, policy id) the inline markers of the scanned files name."""
+    inline_used: set[InlineUse] = field(default_factory=set)
+    """Those that suppressed a finding."""
 
     def merge(self, other: Hits) -> None:
         self.waivers |= other.waivers
         self.baseline |= other.baseline
+        self.inline_named |= other.inline_named
+        self.inline_used |= other.inline_used
 
 
 @dataclass(frozen=True)
@@ -61,6 +70,9 @@ class Suppressor:
     report_fixed: bool = True
     """Whether unmatched baseline entries are reported as fixed (not for ``--new-only``'s in-memory baseline)."""
     today: date = field(default_factory=date.today)
+    ran: frozenset[str] | None = None
+    """The ids of the policies (and reserved ids) the run checked files with; None: every known id. A waiver
+    of an id that did not run is never stale: nothing it covers was looked at."""
 
     @property
     def active(self) -> bool:
@@ -79,6 +91,31 @@ class Suppressor:
             _invalid(problem.message, Location(display, problem.line, problem.column)) for problem in markers.problems
         ]
         return markers, problems
+
+    def named_inline(self, markers: InlineMarkers | None, display: str, hits: Hits) -> None:
+        """Record the policy ids the file's markers name (of policies that run), to report those unused."""
+        if not markers:
+            return
+        for ignore in markers.ignores:
+            for policy_id in ignore.policy_ids:
+                if self.ran is None or policy_id in self.ran:
+                    hits.inline_named.add((display, ignore.line, ignore.column, policy_id))
+
+    def unused_inline(self, hits: Hits, incomplete_files: Collection[str]) -> list[Finding]:
+        """A warning for each policy id of an inline marker that suppressed nothing.
+
+        Each file is scanned whole, even in a partial scan, so this is known per file; a file with a scan error
+        (some of it went unchecked) is left out, and so are ids of policies that did not run."""
+        from conformance.engine.findings import notice_finding
+
+        findings = []
+        for file, line, column, policy_id in sorted(hits.inline_named - hits.inline_used):
+            if file in incomplete_files:
+                continue
+            message = f"inline suppression of {policy_id} matched no finding: remove it from the comment"
+            location = Location(file, line, column)
+            findings.append(notice_finding(UNUSED_SUPPRESSION, "warning", message, location, policy_id))
+        return findings
 
     def annotations(self, data: Mapping[str, Any]) -> AnnotationMarkers | None:
         """The resource's ignore annotations, validated (problems are reported by :meth:`annotation_problems`)."""
@@ -119,6 +156,7 @@ class Suppressor:
         if markers:
             ignore = markers.covering(finding.location.line, finding.policy_id)
             if ignore is not None:
+                hits.inline_used.add((finding.location.file, ignore.line, ignore.column, finding.policy_id))
                 return replace(finding, suppression=ignore.suppression(finding.location.file))
         if annotations:
             annotation = annotations.covering(finding.policy_id, container)
@@ -135,8 +173,9 @@ class Suppressor:
     def waiver_findings(self, hits: Hits, complete: bool, scanned: Collection[str]) -> list[Finding]:
         """An error-free warning for each expired waiver, and for each waiver that matched nothing.
 
-        A waiver is called stale only when the scan could have met what it covers: a complete scan (not
-        ``--changed-since`` or a list of files), or a waiver whose ``paths`` match a scanned file.
+        A waiver is called stale only when its policy ran over every file it could match: the policy ran
+        (see :attr:`ran`), and the scan was complete (not ``--changed-since`` or a list of files) or the
+        waiver's ``paths`` match a scanned file.
         """
         findings = []
         for waiver in self.waivers:
@@ -147,7 +186,11 @@ class Suppressor:
                     "the findings it covered fail again"
                 )
                 findings.append(_waiver_finding(EXPIRED_WAIVER, message, location, waiver))
-            elif waiver.index not in hits.waivers and (complete or _paths_meet(waiver, scanned, self.config_root)):
+            elif (
+                waiver.index not in hits.waivers
+                and (self.ran is None or waiver.policy in self.ran)
+                and (complete or _paths_meet(waiver, scanned, self.config_root))
+            ):
                 message = f"waiver {waiver.key} for {waiver.policy} (owner {waiver.owner}) matched no finding"
                 findings.append(_waiver_finding(STALE_WAIVER, message, location, waiver))
         return findings
@@ -202,6 +245,4 @@ def fixed_entries(
     from conformance.baseline import unmatched
 
     scanned = set(scanned_files)
-    return tuple(
-        entry.to_dict() for entry in unmatched(baseline, hits.baseline) if complete or entry.file in scanned
-    )
+    return tuple(entry.to_dict() for entry in unmatched(baseline, hits.baseline) if complete or entry.file in scanned)

@@ -189,7 +189,7 @@ spec:
     chosen = configure(builtin_definitions, enable=["k8s/run-as-non-root"])
     result = scan([write(tmp_path, "pod.yaml", text)], chosen, ScanOptions(jobs=1))
     assert [(f.location.line, f.location.column) for f in result.findings] == [(7, 5), (7, 5)]
-    assert sorted(f.message.split(" may run")[0] for f in result.findings) == ["container 'a'", "container 'b'"]
+    assert sorted(f.message.split(" runs as root")[0] for f in result.findings) == ["container 'a'", "container 'b'"]
     assert len({f.fingerprint for f in result.findings}) == 2
 
 

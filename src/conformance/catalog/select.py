@@ -23,10 +23,28 @@ OPT_IN_PROFILES = frozenset({"open-source"})
 """Profiles whose policies run only when asked for: by ``--profile`` or by naming the policy's exact id."""
 
 
-def _check_selectors(selectors: Iterable[str], ids: Sequence[str], what: str) -> None:
+def check_selectors(selectors: Iterable[str], ids: Sequence[str], what: str) -> None:
+    """Each selector must select a known policy; ``what`` names where it was given (``--policy``, ``enable``)."""
+    from conformance.suppress.ids import unknown_selector_message
+
     for selector in selectors:
         if not any(matches(pid, selector) for pid in ids):
-            raise ConfigError(f"{what}: {selector!r} matches no known policy")
+            raise ConfigError(f"{what}: {unknown_selector_message(selector, ids)}")
+
+
+def check_profiles(profiles: Iterable[str], known_profiles: Collection[str], what: str) -> None:
+    """Each profile must be known; ``what`` names where it was given (``--profile``, ``profiles``)."""
+    from conformance.suppress.ids import unknown_profile_message
+
+    for profile in profiles:
+        if profile not in known_profiles:
+            raise ConfigError(f"{what}: {unknown_profile_message(profile, known_profiles)}")
+
+
+def known_profiles(definitions: Sequence[PolicyDefinition], dormant: bool = False) -> frozenset[str]:
+    """The profiles of these policies, and the built-in ones when some packs are dormant (not loaded)."""
+    found = frozenset(p for d in definitions for p in d.info.profiles)
+    return found | BUILTIN_PROFILES if dormant else found
 
 
 def effective_options(definition: PolicyDefinition, overrides: Mapping[str, Any]) -> dict[str, Any]:
@@ -64,18 +82,15 @@ def configure(
     loaded = [d.id for d in definitions]
     ids = [*loaded, *dormant]
     known = frozenset(ids)
-    _check_selectors(enable, ids, "enable")
-    _check_selectors(disable, ids, "disable")
+    check_selectors(enable, ids, "enable")
+    check_selectors(disable, ids, "disable")
+    from conformance.suppress.ids import unknown_policy_message
+
     for key, what in ((severity or {}, "severity"), (options or {}, "options")):
         for policy_id in key:
             if policy_id not in known:
-                raise ConfigError(f"{what}.{policy_id}: unknown policy id")
-    known_profiles = {p for d in definitions for p in d.info.profiles}
-    if dormant:
-        known_profiles |= BUILTIN_PROFILES
-    for profile in profiles:
-        if profile not in known_profiles:
-            raise ConfigError(f"profile {profile!r} is unknown (known: {', '.join(sorted(known_profiles))})")
+                raise ConfigError(f"{what}.{policy_id}: {unknown_policy_message(policy_id, known)}")
+    check_profiles(profiles, known_profiles(definitions, bool(dormant)), "profiles")
     chosen: list[Policy] = []
     for definition in definitions:
         pid = definition.id

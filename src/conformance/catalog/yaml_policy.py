@@ -92,6 +92,16 @@ def substitute_options(schema: Any, options: Mapping[str, Any]) -> Any:
     return schema
 
 
+class _Fields(dict[Any, Any]):
+    """The offending mapping for ``{instance[field]}`` in messages: a field it lacks reads as ``(unset)``."""
+
+    def __getitem__(self, key: Any) -> str:
+        return _shorten(dict.__getitem__(self, key), 120) if key in self else "(unset)"
+
+    def __str__(self) -> str:
+        return _shorten(dict(self))
+
+
 def _shorten(value: Any, limit: int = 60) -> str:
     if isinstance(value, str):
         text = value
@@ -148,6 +158,7 @@ def definition_from_document(doc: Mapping[str, Any], policy_id: str, source: str
         kinds = frozenset({kinds_module.POD_BEARING})
     container_types = tuple(target.get("container-types", k8s.CONTAINER_TYPES))
     template = doc["message"]
+    by_key: Mapping[str, str] = doc.get("messages", {})
     first_only = doc.get("report", "each-error") == "first-error"
     raw_schema = doc["schema"]
     option_specs = doc.get("options", {})
@@ -184,6 +195,7 @@ def definition_from_document(doc: Mapping[str, Any], policy_id: str, source: str
                         "container_type": container.container_type if container else "",
                         "container_label": container.label if container else "",
                         "value": _shorten(error.instance),
+                        "instance": _Fields(error.instance) if isinstance(error.instance, Mapping) else error.instance,
                         "key": sub_path[-1] if sub_path else "",
                         "item": _nearest_item_name(node, sub_path),
                         "path": ".".join(str(p) for p in sub_path),
@@ -191,7 +203,8 @@ def definition_from_document(doc: Mapping[str, Any], policy_id: str, source: str
                         "options": options,
                     }
                     key = f"{container.container_type}[{container.name}]" if container else ""
-                    yield Violation(format_message(template, values), path, key)
+                    chosen = by_key.get(str(values["key"]), template)
+                    yield Violation(format_message(chosen, values), path, key)
 
         return Policy(info=replace(info, severity=severity), kinds=kinds, check=check, options=dict(options))
 
@@ -224,6 +237,7 @@ def _repository_definition(doc: Mapping[str, Any], info: PolicyInfo) -> PolicyDe
 def _yaml_file_definition(doc: Mapping[str, Any], info: PolicyInfo, files: tuple[str, ...]) -> PolicyDefinition:
     raw_schema = doc["schema"]
     template = doc["message"]
+    by_key: Mapping[str, str] = doc.get("messages", {})
     first_only = doc.get("report", "each-error") == "first-error"
 
     def build(options: Mapping[str, Any], severity: str) -> Policy:
@@ -241,7 +255,7 @@ def _yaml_file_definition(doc: Mapping[str, Any], info: PolicyInfo, files: tuple
                     "error": error.message,
                     "options": options,
                 }
-                yield Violation(format_message(template, values), error.path)
+                yield Violation(format_message(by_key.get(str(values["key"]), template), values), error.path)
 
         return Policy(
             info=replace(info, severity=severity),
@@ -271,9 +285,15 @@ _KNOWN_DIALECTS = frozenset(
 )
 
 
+_INSTANCE_FIELD = re.compile(r"^instance\[[A-Za-z_][A-Za-z0-9_-]*\]$")
+"""The one indexed field a template may use: a field of the offending mapping (read through a view that
+only ever returns short text)."""
+
+
 def check_message_template(template: str, source: str) -> None:
     """Refuse a message template that could do more than fill in fields: fields are plain names (no
-    ``{x.attr}``, ``{x[0]}`` or positional ``{0}``), conversions ``!s``/``!r``/``!a`` only, and format specs
+    ``{x.attr}``, ``{x[0]}`` or positional ``{0}``; ``{instance[field]}`` is the one exception), conversions
+    ``!s``/``!r``/``!a`` only, and format specs
     without nested fields and with widths and precisions of at most ``MAX_FORMAT_NUMBER`` digits."""
     import string
 
@@ -284,7 +304,7 @@ def check_message_template(template: str, source: str) -> None:
     for _, name, spec, conversion in parsed:
         if name is None:
             continue
-        if not name.isidentifier():
+        if not name.isidentifier() and not _INSTANCE_FIELD.match(name):
             raise PolicyDefinitionError(f"{source}: field message: {{{name}}} is not a plain field name")
         if conversion not in (None, "s", "r", "a"):
             raise PolicyDefinitionError(f"{source}: field message: conversion !{conversion} is not allowed")

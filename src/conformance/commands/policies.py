@@ -8,8 +8,10 @@ from collections.abc import Sequence
 from pathlib import Path as FsPath
 
 from conformance.catalog.discovery import build_catalog
+from conformance.catalog.select import check_profiles, known_profiles
 from conformance.config import resolve_config
 from conformance.errors import ConfigError
+from conformance.suppress.ids import unknown_policy_message
 
 
 def run_list(
@@ -21,6 +23,7 @@ def run_list(
     config = resolve_config(FsPath(config_path) if config_path else None, ["."])
     dirs = [(FsPath(d), True) for d in policy_dirs] + [(p, False) for p in config.policy_paths]
     catalog = build_catalog(dirs)
+    check_profiles(profiles, known_profiles(catalog.definitions, bool(catalog.dormant_ids)), "--profile")
     infos = [d.info for d in catalog.definitions if not profiles or set(profiles) & set(d.info.profiles)]
     if output_format == "json":
         json.dump([info.to_dict() for info in infos], sys.stdout, indent=2)
@@ -37,7 +40,8 @@ def run_explain(policy_id: str, policy_dirs: Sequence[str] = ()) -> int:
     catalog = build_catalog([(FsPath(d), True) for d in policy_dirs])
     definition = next((d for d in catalog.definitions if d.id == policy_id), None)
     if definition is None:
-        raise ConfigError(f"unknown policy id {policy_id!r} (see `conformance policies list`)")
+        message = unknown_policy_message(policy_id, [d.id for d in catalog.definitions])
+        raise ConfigError(f"{message}: see `conformance policies list`")
     info = definition.info
     out = [
         f"{info.id}: {info.title}",

@@ -8,6 +8,7 @@ from dataclasses import replace
 from typing import Any
 
 from conformance.errors import ConfigError
+from conformance.model import Finding
 from conformance.output import link_base, source_root, use_color, write_reports
 from conformance.planning.plan import PreparedScan, ScanRequest, execute_scan, prepare_scan
 
@@ -35,14 +36,26 @@ def run_scan(**values: Any) -> int:
         raise ConfigError("standard input (-) can be scanned once per run")
     output_format = resolve_format(request.output_format)
     output = request.output
-    targets = [os.path.abspath(p) for _, p in request.reports] + ([os.path.abspath(output)] if output else [])
+    named = [p for _, p in request.reports] + ([output] if output else [])
+    targets = [p if p == "-" else os.path.abspath(p) for p in named]
     if len(set(targets)) < len(targets):
         raise ConfigError("the same file is named twice by --output and --report")
+    if "-" in targets and output is None:
+        raise ConfigError("--report FORMAT=- writes to standard output, where the main report goes: add -o FILE")
     if request.changed_since is not None and "-" in paths:
         raise ConfigError("--changed-since cannot be combined with standard input (-)")
     junit = "junit" in (output_format, *(f for f, _ in request.reports))
     prepared = prepare_scan(replace(request, paths=tuple(paths)), record_evaluations=junit)
+    for pattern in prepared.unmatched_excludes:
+        print(
+            f"conformance: warning: {prepared.config.source}: exclude {pattern!r} matched nothing this scan read "
+            f"(patterns are relative to {prepared.config.root}; '**/{pattern.lstrip('/')}' matches at any depth, "
+            "and --exclude takes patterns relative to the current directory)",
+            file=sys.stderr,
+        )
     stdin = _read_stdin(prepared) if "-" in paths else None
+    if stdin is not None and not stdin.strip() and not request.allow_empty_input:
+        prepared = replace(prepared, input_errors=[*prepared.input_errors, _empty_stdin()])
     result = execute_scan(prepared, stdin)
     report_options = ReportOptions(source_root(paths), request.sarif_category, link_base())
     color = use_color(request.color, output)
@@ -52,3 +65,15 @@ def run_scan(**values: Any) -> int:
 
         print(summary(result), file=sys.stderr)
     return result.exit_code
+
+
+def _empty_stdin() -> Finding:
+    """The scan error of empty standard input: the command feeding it most likely failed."""
+    from conformance.engine import STDIN_DISPLAY, error_finding
+    from conformance.model import READ_ERROR, Location
+
+    message = (
+        "standard input is empty: nothing was scanned (did the command before the pipe fail?); "
+        "pass --allow-empty-input if no input is fine"
+    )
+    return error_finding(READ_ERROR, message, Location(STDIN_DISPLAY))

@@ -188,6 +188,8 @@ def _late_findings(
     late = list(extra)
     fixed: tuple[Mapping[str, Any], ...] = ()
     if suppressor is not None:
+        incomplete = {error.location.file for error in collected.errors}
+        late.extend(suppressor.unused_inline(collected.hits, incomplete))
         late = [suppressor.apply(finding, collected.hits) for finding in late]
         late.extend(suppressor.waiver_findings(collected.hits, options.complete, [item.display for item in files]))
         if suppressor.baseline is not None and suppressor.report_fixed:

@@ -398,6 +398,7 @@ class FileScanner:
             return NO_MARKERS
         markers, problems = self.suppressor.inline_markers(text, display, syntax)
         outcome.errors.extend(problems)
+        self.suppressor.named_inline(markers, display, outcome.hits)
         return markers
 
     def _annotations_of(self, adapter: TargetAdapter, subject: Subject, outcome: FileOutcome) -> Any:

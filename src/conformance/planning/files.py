@@ -34,8 +34,9 @@ def repositories_of(
     """Repository views for the scanned directories that are repository roots (when repository policies run).
 
     A directory is a repository root when it is the top of a git work tree: scanning ``k8s/`` inside a
-    repository checks its manifests, not whether ``k8s/`` has a README. A directory outside any work tree
-    counts only with ``plain_directories`` (``--target repository``).
+    repository checks its manifests, not whether ``k8s/`` has a README. With ``plain_directories``
+    (``--target repository``) every scanned directory is checked as a repository: one outside any work tree
+    (an exported tree), and a directory inside one (a service of a monorepo, over the files git lists there).
     """
     from conformance.targets.adapters import REPOSITORY_FORMAT, adapter_for
 
@@ -50,7 +51,7 @@ def repositories_of(
         real = os.path.realpath(path)
         if path == "-" or real in seen or not os.path.isdir(path):
             continue
-        if not is_repository_root(path, plain_directories):
+        if not plain_directories and not is_repository_root(path):
             continue
         seen.add(real)
         repositories.append(open_repository(path, display_path(path, base) or ".", excludes))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path as FsPath
 from typing import TYPE_CHECKING
 
@@ -64,6 +64,10 @@ class ScanRequest:
     """The Helm executable (default: ``helm`` on PATH); never taken from a configuration file."""
     helm_values: tuple[str, ...] = ()
     require_rendering: bool = False
+    exclude: tuple[str, ...] = ()
+    """``--exclude`` patterns, gitignore-style, relative to the current directory (beside the config's)."""
+    allow_empty_input: bool = False
+    """Empty standard input is fine (else it is a scan error: ``helm template broken | conformance scan -``)."""
     render_kustomize: bool = False
     kustomize: str | None = None
     """The kustomize or kubectl executable (default: kustomize, else kubectl, on PATH)."""
@@ -85,14 +89,19 @@ class PreparedScan:
     paths: tuple[str, ...] = ()
     charts: ChartPlan | None = None
     """Charts and Kustomize builds met, rendered or noted (None: none met)."""
+    input_notes: list[Finding] = field(default_factory=list)
+    """Notes about what was not read but is no scan error (a symbolic link inside the tree that points at nothing)."""
+    unmatched_excludes: tuple[str, ...] = ()
+    """The configuration's exclude patterns that excluded nothing this run read (worth a warning)."""
 
 
 def prepare_scan(request: ScanRequest, record_evaluations: bool = False) -> PreparedScan:
     """Resolve config, policies, input files, repositories and context for a scan."""
     from conformance.engine import ScanOptions, error_finding
-    from conformance.inputs import Excludes, collect
+    from conformance.inputs import collect
     from conformance.model import NOT_CHECKED, READ_ERROR, Gate
     from conformance.planning.charts import plan_charts, split_charts
+    from conformance.planning.excludes import ScanExcludes
     from conformance.planning.kustomize import kustomizations_near, patch_files, plan_builds, without_patches
     from conformance.targets.adapters import REPOSITORY_FORMAT, adapter_for
 
@@ -114,7 +123,7 @@ def prepare_scan(request: ScanRequest, record_evaluations: bool = False) -> Prep
     )
     if request.targets:
         policies = tuple(p for p in policies if p.target in request.targets)
-    excludes = Excludes(config.exclude, str(config.root or os.getcwd()))
+    excludes = ScanExcludes(config.exclude, str(config.root or os.getcwd()), request.exclude, os.getcwd())
     include = file_selector(policies)
     files: list[InputFile] = []
     problems: list[InputProblem] = []
@@ -157,7 +166,8 @@ def prepare_scan(request: ScanRequest, record_evaluations: bool = False) -> Prep
         chart_plan = replace(
             chart_plan, rendered=(*chart_plan.rendered, *builds), errors=(*chart_plan.errors, *build_errors)
         )
-    input_errors = [error_finding(READ_ERROR, p.message, Location(p.display)) for p in problems]
+    input_errors = [error_finding(READ_ERROR, p.message, Location(p.display)) for p in problems if not _note(p)]
+    input_notes = [_broken_link(p) for p in problems if _note(p)]
     options = ScanOptions(
         fail_on=request.fail_on or config.fail_on,
         max_file_size=config.max_file_size,
@@ -165,7 +175,12 @@ def prepare_scan(request: ScanRequest, record_evaluations: bool = False) -> Prep
         record_evaluations=record_evaluations,
         policy_timeout=request.policy_timeout if request.policy_timeout is not None else config.policy_timeout,
         require_rendering=require_rendering,
-        suppressor=_suppressor(request, config, catalog),
+        suppressor=_suppressor(
+            request,
+            config,
+            catalog,
+            _ran(policies, read_files=bool(adapters) and not all(a.reads == REPOSITORY_FORMAT for a in adapters)),
+        ),
         complete=_complete(request, file_args, config),
         workloads=config.workloads,
     )
@@ -199,10 +214,54 @@ def prepare_scan(request: ScanRequest, record_evaluations: bool = False) -> Prep
         gate,
         tuple(file_args),
         chart_plan,
+        input_notes=input_notes,
+        unmatched_excludes=tuple(excludes.unmatched())
+        if _excludes_checked(request, file_args, config, options.complete)
+        else (),
     )
 
 
-def _suppressor(request: ScanRequest, config: Config, catalog: Catalog) -> Suppressor:
+def _excludes_checked(request: ScanRequest, file_args: Sequence[str], config: Config, complete: bool) -> bool:
+    """Whether a config exclude that matched nothing is worth a warning: the scan covered the config's whole
+    directory, or the config was given from outside the scanned trees (then its patterns, relative to its own
+    directory, can miss everything)."""
+    if config.root is None or not config.exclude or not any(os.path.isdir(p) for p in file_args):
+        return False
+    if complete:
+        return True
+    if request.config_path is None:
+        return False  # the repository's own config, and a part of the repository scanned
+    from conformance.inputs import git_root
+
+    root = os.path.realpath(config.root)
+    for path in file_args:
+        top = os.path.realpath(git_root(os.path.abspath(path)) or path)
+        if root == top or root.startswith(top.rstrip(os.sep) + os.sep):
+            return False
+    return True
+
+
+def _note(problem: InputProblem) -> bool:
+    from conformance.inputs import DANGLING_LINK
+
+    return problem.message == DANGLING_LINK
+
+
+def _broken_link(problem: InputProblem) -> Finding:
+    from conformance.engine.findings import notice_finding
+    from conformance.model import BROKEN_LINK
+
+    return notice_finding(BROKEN_LINK, "note", problem.message, Location(problem.display), problem.message)
+
+
+def _ran(policies: Sequence[Policy], read_files: bool) -> frozenset[str]:
+    """The ids a run checks with: its policies, and the reserved ids of reading files when it reads any."""
+    from conformance.model import RESERVED_IDS
+
+    return frozenset(p.id for p in policies) | (frozenset(RESERVED_IDS) if read_files else frozenset())
+
+
+def _suppressor(request: ScanRequest, config: Config, catalog: Catalog, ran: frozenset[str]) -> Suppressor:
     """The run's suppressions: inline comments and annotations (unless turned off), waivers, the baseline."""
     from conformance.inputs import display_path
     from conformance.model import RESERVED_IDS
@@ -230,6 +289,7 @@ def _suppressor(request: ScanRequest, config: Config, catalog: Catalog) -> Suppr
         config_display=display_path(str(config.source), base) if config.source else "",
         baseline=baseline,
         baseline_display=display_path(request.baseline, base) if request.baseline else "",
+        ran=ran,
     )
 
 
@@ -247,13 +307,11 @@ def _complete(request: ScanRequest, file_args: Sequence[str], config: Config) ->
 
 
 def _check_selectors(catalog: Catalog, gate: Gate) -> None:
-    from conformance.catalog.select import matches
+    from conformance.catalog.select import check_selectors
 
     ids = sorted(catalog.known_ids)
     for flag, selectors in (("--hard-fail-on", gate.hard_fail_on), ("--soft-fail-on", gate.soft_fail_on)):
-        for selector in selectors:
-            if not any(matches(pid, selector) for pid in ids):
-                raise ConfigError(f"{flag}: {selector!r} matches no known policy")
+        check_selectors(selectors, ids, flag)
 
 
 def execute_scan(prepared: PreparedScan, stdin: bytes | None = None) -> ScanResult:
@@ -267,7 +325,11 @@ def execute_scan(prepared: PreparedScan, stdin: bytes | None = None) -> ScanResu
         prepared.options,
         stdin=stdin,
         extra_errors=[*prepared.input_errors, *(charts.errors if charts else ())],
-        extra_findings=[*untrusted_findings(prepared.catalog), *(charts.findings if charts else ())],
+        extra_findings=[
+            *untrusted_findings(prepared.catalog),
+            *(charts.findings if charts else ()),
+            *prepared.input_notes,
+        ],
         repositories=prepared.repositories,
         context_files=prepared.context_files,
         rendered=charts.rendered if charts else (),

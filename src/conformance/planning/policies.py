@@ -9,7 +9,7 @@ from pathlib import Path as FsPath
 
 from conformance.catalog.discovery import Catalog, build_catalog
 from conformance.catalog.policy import Policy
-from conformance.catalog.select import configure
+from conformance.catalog.select import check_profiles, check_selectors, configure, known_profiles
 from conformance.config import Config
 from conformance.model import UNTRUSTED_POLICY, Finding, Location
 
@@ -64,6 +64,10 @@ def load_policies(
         trust_local=trust_local,
         targets=targets,
     )
+    ids = [*(d.id for d in catalog.definitions), *catalog.dormant_ids]
+    check_profiles(profiles, known_profiles(catalog.definitions, bool(catalog.dormant_ids)), "--profile")
+    check_selectors(enable, ids, "--policy")
+    check_selectors(disable, ids, "--skip-policy")
     policies = configure(
         catalog.definitions,
         profiles=profiles or config.profiles,

@@ -27,6 +27,7 @@ from urllib.parse import quote
 
 from conformance import __version__
 from conformance.model import (
+    BROKEN_LINK,
     CHART_NOT_RENDERED,
     CHART_RENDER_ERROR,
     DUPLICATE_KEY,
@@ -41,6 +42,7 @@ from conformance.model import (
     STALE_WAIVER,
     TEMPLATE_NOT_RENDERED,
     UNTRUSTED_POLICY,
+    UNUSED_SUPPRESSION,
     Finding,
     PolicyInfo,
     ScanResult,
@@ -168,6 +170,20 @@ _RESERVED: dict[str, tuple[str, str, str, str]] = {
         "helm template failed on the chart (a missing dependency, a template error, a values file outside the "
         "chart), so its objects were not checked.",
         "Run helm template on the chart to see the error, and fix the chart or its values.",
+    ),
+    BROKEN_LINK: (
+        "note",
+        "Symbolic link points at nothing",
+        "A symbolic link inside the scanned tree points at a file that does not exist (often test data), so "
+        "there was nothing to read. Links that leave the tree are read errors instead.",
+        "Delete the link or create its target, or exclude it from the scan.",
+    ),
+    UNUSED_SUPPRESSION: (
+        "warning",
+        "Inline suppression matches nothing",
+        "A policy named by an inline `conformance:ignore` comment produced no finding on the lines the comment "
+        "covers: the problem it excused is gone, or the comment is on the wrong line.",
+        "Remove the policy id from the comment (or the whole comment), or move it to the line it is meant for.",
     ),
     KUSTOMIZE_BUILD_ERROR: (
         "error",
