@@ -31,16 +31,47 @@ class TemplateFile:
     text: str | None
 
 
-@dataclass(frozen=True)
-class RenderedAdapter:
-    rendered: helm.Rendered
-    name: str = KUBERNETES.name
-    reads: str = YAML_FORMAT
-    syntax: str = "yaml"
+class _RenderedObjects:
+    """What both rendered adapters share: they are the scan's Kubernetes adapter with other places, made per
+    rendered stream, never chosen by the paths of a run. Each sets ``kubernetes`` and defines ``place``."""
+
+    name = KUBERNETES.name
+    reads = YAML_FORMAT
+    syntax = "yaml"
     default_files: tuple[str, ...] = ()
-    needs_files: bool = False
-    cross_resource: bool = True
-    walks_manifests: bool = False
+    needs_files = False
+    cross_resource = True
+    walks_manifests = False
+    kubernetes: KubernetesAdapter
+
+    if TYPE_CHECKING:
+
+        def place(self, subject: Subject, path: Path) -> Place: ...
+
+    def meets(self, path: str, is_directory: bool, diff_aware: bool) -> bool:
+        return False
+
+    def selection_key(self, subject: Subject, relative: str) -> Hashable:
+        return self.kubernetes.selection_key(subject, relative)
+
+    def selects(self, policy: Policy, subject: Subject, relative: str) -> bool:
+        return self.kubernetes.selects(policy, subject, relative)
+
+    def fault_location(self, subject: Subject) -> Location:
+        return self.place(subject, ()).location
+
+    def exact_location(self, subject: Subject, path: Path) -> Location | None:
+        if self.kubernetes.exact_location(subject, path) is None:
+            return None
+        return self.place(subject, path).location
+
+    def container(self, subject: Subject, path: Path, key: str) -> str | None:
+        return self.kubernetes.container(subject, path, key)
+
+
+@dataclass(frozen=True)
+class RenderedAdapter(_RenderedObjects):
+    rendered: helm.Rendered
     kubernetes: KubernetesAdapter = KUBERNETES
     """The Kubernetes adapter of the scan (with the configuration's workloads)."""
     _sources: list[tuple[int, str]] = field(default_factory=list, init=False, repr=False, compare=False)
@@ -49,17 +80,8 @@ class RenderedAdapter:
     def __post_init__(self) -> None:
         self._sources.extend(helm.sources(self.rendered.text))
 
-    def meets(self, path: str, is_directory: bool, diff_aware: bool) -> bool:
-        return False  # made for a rendered stream, never chosen by the paths of a run
-
     def subjects(self, document: Any, origin: Origin, relative: str) -> Iterator[Subject]:
         yield from self.kubernetes.subjects(document, origin, relative)
-
-    def selection_key(self, subject: Subject, relative: str) -> Hashable:
-        return self.kubernetes.selection_key(subject, relative)
-
-    def selects(self, policy: Policy, subject: Subject, relative: str) -> bool:
-        return self.kubernetes.selects(policy, subject, relative)
 
     def template_of(self, subject: Subject) -> TemplateFile | None:
         """The template a subject was rendered from, if its document names one."""
@@ -88,7 +110,7 @@ class RenderedAdapter:
     def place(self, subject: Subject, path: Path) -> Place:
         from conformance.engine.findings import Place, origin_of
 
-        inner = KUBERNETES.place(subject, path)
+        inner = self.kubernetes.place(subject, path)
         template = self.template_of(subject)
         if template is None:
             return inner
@@ -96,52 +118,25 @@ class RenderedAdapter:
         line = helm.line_in_template(template.text, keys) if template.text and keys else None
         return Place(Location(template.display, line or 1), inner.label, origin_of(template.display))
 
-    def fault_location(self, subject: Subject) -> Location:
-        return self.place(subject, ()).location
-
-    def exact_location(self, subject: Subject, path: Path) -> Location | None:
-        if KUBERNETES.exact_location(subject, path) is None:
-            return None
-        return self.place(subject, path).location
-
-    def container(self, subject: Subject, path: Path, key: str) -> str | None:
-        return KUBERNETES.container(subject, path, key)
-
 
 @dataclass(frozen=True)
-class BuiltAdapter:
+class BuiltAdapter(_RenderedObjects):
     """The objects of a Kustomize build, reported in the file each came from (its origin annotation), at the
     position of the offending path in that file's matching object (patched-in values at its nearest parent)."""
 
     built: kustomize.Built
     tree: str
     """Source files are read only inside this directory."""
-    name: str = KUBERNETES.name
-    reads: str = YAML_FORMAT
-    syntax: str = "yaml"
-    default_files: tuple[str, ...] = ()
-    needs_files: bool = False
-    cross_resource: bool = True
-    walks_manifests: bool = False
     kubernetes: KubernetesAdapter = KUBERNETES
     """The Kubernetes adapter of the scan (with the configuration's workloads)."""
     _origins: dict[int, str] = field(default_factory=dict, init=False, repr=False, compare=False)
     _files: dict[str, tuple[TemplateFile, Any]] = field(default_factory=dict, init=False, repr=False, compare=False)
-
-    def meets(self, path: str, is_directory: bool, diff_aware: bool) -> bool:
-        return False
 
     def subjects(self, document: Any, origin: Origin, relative: str) -> Iterator[Subject]:
         source = kustomize.take_origin(document.data, self.built.wrapper)
         if source is not None:
             self._origins[document.index] = source
         yield from self.kubernetes.subjects(document, origin, relative)
-
-    def selection_key(self, subject: Subject, relative: str) -> Hashable:
-        return self.kubernetes.selection_key(subject, relative)
-
-    def selects(self, policy: Policy, subject: Subject, relative: str) -> bool:
-        return self.kubernetes.selects(policy, subject, relative)
 
     def _source(self, subject: Subject) -> tuple[TemplateFile, Any] | None:
         path = self._origins.get(subject.origin.document if subject.origin.document is not None else -1)
@@ -170,7 +165,7 @@ class BuiltAdapter:
         from conformance.engine.findings import Place, origin_of
         from conformance.targets.adapters.kubernetes import span_location
 
-        inner = KUBERNETES.place(subject, path)
+        inner = self.kubernetes.place(subject, path)
         found = self._source(subject)
         if found is None:
             return inner
@@ -181,17 +176,6 @@ class BuiltAdapter:
         else:
             location = span_location(source.display, yamlio.locate(document.node, path))
         return Place(location, inner.label, origin_of(source.display))
-
-    def fault_location(self, subject: Subject) -> Location:
-        return self.place(subject, ()).location
-
-    def exact_location(self, subject: Subject, path: Path) -> Location | None:
-        if KUBERNETES.exact_location(subject, path) is None:
-            return None
-        return self.place(subject, path).location
-
-    def container(self, subject: Subject, path: Path, key: str) -> str | None:
-        return KUBERNETES.container(subject, path, key)
 
 
 def _matching_document(documents: Any, subject: Subject) -> Any:
