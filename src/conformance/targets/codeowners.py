@@ -106,15 +106,16 @@ class Codeowners:
         return ()
 
     @cached_property
-    def _matchers(self) -> tuple[tuple[tuple[PathGlob, Rule], ...], ...]:
-        """Per section, (compiled pattern, rule) of every valid rule, last rule first. Patterns are matched in
-        linear time (``conformance.globmatch``): a CODEOWNERS file of pathological patterns cannot hang the
-        report, which matches owners outside any policy's time budget."""
-        by_section: dict[str, list[tuple[PathGlob, Rule]]] = {}
+    def _matchers(self) -> tuple[tuple[tuple[PathGlob | _Expression, Rule], ...], ...]:
+        """Per section, (compiled pattern, rule) of every valid rule, last rule first. A pattern whose nested
+        wildcards could make a regular expression backtrack is matched in linear time
+        (``conformance.globmatch``): a CODEOWNERS file of pathological patterns cannot hang the report, which
+        matches owners outside any policy's time budget. Ordinary patterns use the (C-speed) expression."""
+        by_section: dict[str, list[tuple[PathGlob | _Expression, Rule]]] = {}
         for rule in self.rules:
             if not rule.valid:
                 continue
-            by_section.setdefault(rule.section, []).append((pattern_glob(rule.pattern), rule))
+            by_section.setdefault(rule.section, []).append((_matcher(rule.pattern), rule))
         return tuple(tuple(reversed(matchers)) for matchers in by_section.values())
 
     def rules_for(self, path: str) -> tuple[Rule, ...]:
@@ -141,6 +142,24 @@ class Codeowners:
         result = tuple(owners)
         self._cache[path] = result
         return result
+
+
+class _Expression:
+    """A pattern matched by its regular expression (only for patterns that cannot backtrack badly)."""
+
+    def __init__(self, pattern: str) -> None:
+        self._fullmatch = pattern_regex(pattern).fullmatch
+
+    def matches(self, path: str) -> bool:
+        return self._fullmatch(path) is not None
+
+
+def _matcher(pattern: str) -> PathGlob | _Expression:
+    from conformance.globmatch import glob_complexity_problem
+
+    if glob_complexity_problem(pattern) is not None:
+        return pattern_glob(pattern)
+    return _Expression(pattern)
 
 
 def pattern_regex(pattern: str) -> re.Pattern[str]:
