@@ -344,7 +344,10 @@ class ScanResult:
     """The owners (from CODEOWNERS) of each reported file that has any, by the path reports show."""
 
     def owners_of(self, file: str) -> tuple[str, ...]:
-        return self.owners.get(file, ())
+        try:
+            return self.owners[file]  # a mapping that looks owners up on first use may compute them here
+        except KeyError:
+            return ()
 
     def counts(self) -> Mapping[str, int]:
         """Active findings (neither suppressed nor baselined) per severity."""

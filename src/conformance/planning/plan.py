@@ -4,10 +4,10 @@ files, repositories, context, suppressions, the gate), then the engine run itsel
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path as FsPath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from conformance.catalog.discovery import Catalog
 from conformance.catalog.policy import Policy
@@ -337,7 +337,21 @@ def execute_scan(prepared: PreparedScan, stdin: bytes | None = None) -> ScanResu
     from conformance.ownership import OwnerIndex
 
     scan_dirs = [path for path in prepared.paths if os.path.isdir(path)]
-    owner_of = OwnerIndex(scan_dirs)
-    files = {finding.location.file for finding in (*result.findings, *result.errors)}
-    owners = {file: found for file in sorted(files) if (found := owner_of(file))}
-    return replace(result, gate=prepared.gate, owners=owners)
+    return replace(result, gate=prepared.gate, owners=OwnersByFile(OwnerIndex(scan_dirs)))
+
+
+class OwnersByFile(dict[str, tuple[str, ...]]):
+    """The owners of each reported file, looked up from CODEOWNERS the first time a report asks for a file
+    (reading every finding back just to list their files would cost a pass over the store). Pickled, it is the
+    plain mapping of what was looked up."""
+
+    def __init__(self, lookup: Callable[[str], tuple[str, ...]]) -> None:
+        super().__init__()
+        self._lookup = lookup
+
+    def __missing__(self, file: str) -> tuple[str, ...]:
+        found = self[file] = self._lookup(file)
+        return found
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (dict, (dict(self),))
