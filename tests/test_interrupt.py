@@ -54,3 +54,68 @@ def test_ctrl_c_exits_130_with_one_line_and_keeps_the_previous_report(tmp_path: 
     assert [line for line in stderr.splitlines() if line.strip()] == ["conformance: interrupted"], stderr
     assert report.read_text() == "previous report\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["k8s", "out.sarif", "policies", "started"]
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_sigterm_exits_143_cleans_up_and_keeps_the_previous_report(tmp_path: Path, jobs: str) -> None:
+    """A cancelled CI job: SIGTERM to the process group unwinds like Ctrl-C (workers stopped, temporary files
+    gone, the previous report intact), with its own exit code."""
+    (tmp_path / "policies" / "acme").mkdir(parents=True)
+    (tmp_path / "policies" / "acme" / "slow.py").write_text(SLOW_POLICY)
+    tree = tmp_path / "k8s"
+    tree.mkdir()
+    for number in range(80):
+        (tree / f"pod{number:02}.yaml").write_text(POD % number)
+    report = tmp_path / "out.sarif"
+    report.write_text("previous report\n")
+    marker = tmp_path / "started"
+    command = [
+        str(Path(sys.executable).with_name("conformance")), "scan", str(tree), "-j", jobs, "-f", "sarif",
+        "-o", str(report), "--policy-dir", str(tmp_path / "policies"), "--trust-local-policies",
+        "--policy", "acme/slow",
+    ]  # fmt: skip
+    env = {**os.environ, "STARTED_MARKER": str(marker), "TMPDIR": str(tmp_path / "tmp")}
+    (tmp_path / "tmp").mkdir()
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, start_new_session=True
+    )
+    deadline = time.monotonic() + 60
+    while not marker.exists() and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.05)
+    assert marker.exists(), "the scan never reached the policy"
+    os.killpg(process.pid, signal.SIGTERM)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 143, stderr
+    assert [line for line in stderr.splitlines() if line.strip()] == ["conformance: terminated"], stderr
+    assert report.read_text() == "previous report\n"
+    assert list((tmp_path / "tmp").iterdir()) == []  # no spilled store, scope database or half report left
+
+
+PRINTING_POLICY = '''"""Prints while it checks (a buggy but trusted policy)."""
+ID = "acme/chatty"
+TITLE = "chatty"
+SEVERITY = "error"
+def check(resource, ctx):
+    print("debug: looking at", resource.name)
+    return []
+'''
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_what_a_policy_prints_never_corrupts_a_report_on_standard_output(tmp_path: Path, jobs: str) -> None:
+    import json
+
+    (tmp_path / "policies" / "acme").mkdir(parents=True)
+    (tmp_path / "policies" / "acme" / "chatty.py").write_text(PRINTING_POLICY)
+    tree = tmp_path / "k8s"
+    tree.mkdir()
+    for number in range(70):
+        (tree / f"pod{number:02}.yaml").write_text(POD % number)
+    command = [
+        str(Path(sys.executable).with_name("conformance")), "scan", str(tree), "-j", jobs, "-f", "json",
+        "--policy-dir", str(tmp_path / "policies"), "--trust-local-policies", "--policy", "acme/chatty",
+    ]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["summary"]["exit_code"] == 0
+    assert "debug: looking at p0\n" in done.stderr  # told on standard error instead

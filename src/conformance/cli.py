@@ -11,7 +11,7 @@ from collections.abc import Callable
 import click
 
 from conformance import __version__
-from conformance.errors import EXIT_ERROR, EXIT_INTERRUPTED, ConformanceError
+from conformance.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_TERMINATED, ConformanceError, Terminated
 
 
 class ConformanceClickError(click.ClickException):
@@ -31,7 +31,14 @@ def _run(command: Callable[..., int], *args: object, **kwargs: object) -> None:
     except KeyboardInterrupt:  # handled here, before click adds an empty line of its own
         click.echo("conformance: interrupted", err=True)
         sys.exit(EXIT_INTERRUPTED)
+    except Terminated:
+        click.echo("conformance: terminated", err=True)
+        sys.exit(EXIT_TERMINATED)
     sys.exit(code)
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise Terminated()
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -313,7 +320,10 @@ def explain_policy(policy_id: str, policy_dirs: tuple[str, ...]) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: one handler turns our errors into exit code 2 and Ctrl-C into 130."""
+    """Entry point: one handler turns our errors into exit code 2, Ctrl-C into 130 and SIGTERM into 143."""
+    import signal
+
+    signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         cli.main(args=argv, prog_name="conformance", standalone_mode=False)
     except click.exceptions.Exit as exc:
@@ -327,5 +337,8 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         click.echo("conformance: interrupted", err=True)
         sys.exit(EXIT_INTERRUPTED)
+    except Terminated:
+        click.echo("conformance: terminated", err=True)
+        sys.exit(EXIT_TERMINATED)
     except BrokenPipeError:
         sys.exit(EXIT_ERROR)

@@ -6,6 +6,13 @@ EXIT_CLEAN = 0
 EXIT_VIOLATIONS = 1
 EXIT_ERROR = 2
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
+"""128 + SIGTERM: what a cancelled CI job sees."""
+
+
+class Terminated(BaseException):
+    """Raised in the main thread when the process gets SIGTERM: unwinds like Ctrl-C, so temporary files are
+    removed, workers stopped and the previous report kept. A BaseException, so no policy fault handler holds it."""
 
 
 class ConformanceError(Exception):

@@ -52,6 +52,7 @@ def _worker(connection: Connection, scanner: FileScanner, work: Work) -> None:
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the workers
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent's handler unwinds the parent, not a worker
     scanner.watchdog.install()  # interval timers do not survive fork
     # Bulk parsing makes the cyclic collector run constantly for nothing; it is paused, and what exists now
     # (modules, policies) is moved out of its sight so the explicit collection after each chunk stays cheap.

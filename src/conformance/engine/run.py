@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import os
+import sys
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -109,6 +110,8 @@ def scan(
     gc_was_enabled = gc.isenabled()
     gc.disable()
     scanner.watchdog.install()
+    report_stream = sys.stdout
+    sys.stdout = sys.stderr  # what a policy prints never lands in a report written to standard output
     fixed: tuple[Mapping[str, Any], ...] = ()
     try:
         if stdin is not None:
@@ -128,6 +131,7 @@ def scan(
             collected.absorb(scanner.scan_repository(repository), ordered=False)
         fixed = _late_findings(options, files, extra_findings, collected)
     finally:
+        sys.stdout = report_stream
         scanner.watchdog.uninstall()
         collected.scope.close()
         if gc_was_enabled:
