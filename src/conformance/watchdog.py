@@ -33,6 +33,21 @@ class Watchdog:
         self._previous: Any = None
         self._installed_in: int | None = None
         """The process that armed the timer (a forked child must arm its own)."""
+        self.interrupted = False
+        """Set when this process got a real Ctrl-C (see :meth:`track_interrupts`): a ``KeyboardInterrupt`` a
+        policy raises itself is then told apart from the user's."""
+
+    def track_interrupts(self) -> Any:
+        """Note real Ctrl-C in this process, then raise ``KeyboardInterrupt`` as Python does; returns the
+        previous handler, for :func:`signal.signal` to restore (None outside the main thread)."""
+        if threading.current_thread() is not threading.main_thread():
+            return None
+
+        def on_interrupt(signum: int, frame: FrameType | None) -> None:
+            self.interrupted = True
+            raise KeyboardInterrupt
+
+        return signal.signal(signal.SIGINT, on_interrupt)
 
     def install(self) -> None:
         """Arm the periodic timer in this process (call again after a fork: timers are not inherited)."""

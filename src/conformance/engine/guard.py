@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from conformance.engine.findings import policy_failed, policy_timed_out
+from conformance.errors import Terminated
 from conformance.model import Finding, Location, ResourceId
 from conformance.watchdog import PolicyTimeout, Watchdog
 
@@ -26,8 +27,16 @@ def call_under_budget(watchdog: Watchdog, call: Callable[[], Any]) -> tuple[Any,
         return call(), None
     except PolicyTimeout as timeout:
         return NOT_RUN, timeout
-    except (Exception, SystemExit) as exc:  # a faulty policy must not stop the scan (nor exit it)
+    except (Exception, SystemExit, GeneratorExit) as exc:  # a faulty policy must not stop the scan (nor exit it)
         return NOT_RUN, exc
+    except KeyboardInterrupt as exc:
+        if watchdog.interrupted:
+            raise  # the user's Ctrl-C: the scan stops
+        return NOT_RUN, exc  # raised by the policy itself
+    except BaseException as exc:
+        if isinstance(exc, Terminated):
+            raise
+        return NOT_RUN, exc  # a policy's own BaseException subclass
     finally:
         watchdog.stop()
 

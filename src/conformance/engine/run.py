@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import os
+import signal
 import sys
 import time
 from collections.abc import Mapping, Sequence
@@ -112,6 +113,7 @@ def scan(
     scanner.watchdog.install()
     report_stream = sys.stdout
     sys.stdout = sys.stderr  # what a policy prints never lands in a report written to standard output
+    previous_interrupt = scanner.watchdog.track_interrupts()
     fixed: tuple[Mapping[str, Any], ...] = ()
     try:
         if stdin is not None:
@@ -132,6 +134,8 @@ def scan(
         fixed = _late_findings(options, files, extra_findings, collected)
     finally:
         sys.stdout = report_stream
+        if previous_interrupt is not None:
+            signal.signal(signal.SIGINT, previous_interrupt)
         scanner.watchdog.uninstall()
         collected.scope.close()
         if gc_was_enabled:
