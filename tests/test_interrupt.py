@@ -24,8 +24,9 @@ def check(resource, ctx):
 POD = "apiVersion: v1\nkind: Pod\nmetadata: {name: p%d}\nspec: {containers: [{name: a, image: x}]}\n"
 
 
-@pytest.mark.parametrize("jobs", ["1", "2"])
-def test_ctrl_c_exits_130_with_one_line_and_keeps_the_previous_report(tmp_path: Path, jobs: str) -> None:
+def _signalled_scan(tmp_path: Path, jobs: str, sent: signal.Signals) -> tuple[int, str, Path]:
+    """Start a slow scan that writes a SARIF report over a previous one, send ``sent`` to its process group
+    once a policy runs, and return the exit code, standard error and the report's path."""
     (tmp_path / "policies" / "acme").mkdir(parents=True)
     (tmp_path / "policies" / "acme" / "slow.py").write_text(SLOW_POLICY)
     tree = tmp_path / "k8s"
@@ -35,47 +36,13 @@ def test_ctrl_c_exits_130_with_one_line_and_keeps_the_previous_report(tmp_path: 
     report = tmp_path / "out.sarif"
     report.write_text("previous report\n")
     marker = tmp_path / "started"
-    command = [
-        str(Path(sys.executable).with_name("conformance")), "scan", str(tree), "-j", jobs, "-f", "sarif",
-        "-o", str(report), "--policy-dir", str(tmp_path / "policies"), "--trust-local-policies",
-        "--policy", "acme/slow",
-    ]  # fmt: skip
-    env = {**os.environ, "STARTED_MARKER": str(marker)}
-    process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, start_new_session=True
-    )
-    deadline = time.monotonic() + 60
-    while not marker.exists() and time.monotonic() < deadline and process.poll() is None:
-        time.sleep(0.05)
-    assert marker.exists(), "the scan never reached the policy"
-    os.killpg(process.pid, signal.SIGINT)  # what a terminal sends to the whole foreground group
-    _, stderr = process.communicate(timeout=60)
-    assert process.returncode == 130
-    assert [line for line in stderr.splitlines() if line.strip()] == ["conformance: interrupted"], stderr
-    assert report.read_text() == "previous report\n"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["k8s", "out.sarif", "policies", "started"]
-
-
-@pytest.mark.parametrize("jobs", ["1", "2"])
-def test_sigterm_exits_143_cleans_up_and_keeps_the_previous_report(tmp_path: Path, jobs: str) -> None:
-    """A cancelled CI job: SIGTERM to the process group unwinds like Ctrl-C (workers stopped, temporary files
-    gone, the previous report intact), with its own exit code."""
-    (tmp_path / "policies" / "acme").mkdir(parents=True)
-    (tmp_path / "policies" / "acme" / "slow.py").write_text(SLOW_POLICY)
-    tree = tmp_path / "k8s"
-    tree.mkdir()
-    for number in range(80):
-        (tree / f"pod{number:02}.yaml").write_text(POD % number)
-    report = tmp_path / "out.sarif"
-    report.write_text("previous report\n")
-    marker = tmp_path / "started"
+    (tmp_path / "tmp").mkdir()
     command = [
         str(Path(sys.executable).with_name("conformance")), "scan", str(tree), "-j", jobs, "-f", "sarif",
         "-o", str(report), "--policy-dir", str(tmp_path / "policies"), "--trust-local-policies",
         "--policy", "acme/slow",
     ]  # fmt: skip
     env = {**os.environ, "STARTED_MARKER": str(marker), "TMPDIR": str(tmp_path / "tmp")}
-    (tmp_path / "tmp").mkdir()
     process = subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, start_new_session=True
     )
@@ -83,9 +50,27 @@ def test_sigterm_exits_143_cleans_up_and_keeps_the_previous_report(tmp_path: Pat
     while not marker.exists() and time.monotonic() < deadline and process.poll() is None:
         time.sleep(0.05)
     assert marker.exists(), "the scan never reached the policy"
-    os.killpg(process.pid, signal.SIGTERM)
+    os.killpg(process.pid, sent)  # a terminal's Ctrl-C, or a cancelled CI job, reaches the whole group
     _, stderr = process.communicate(timeout=60)
-    assert process.returncode == 143, stderr
+    return process.returncode, stderr, report
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_ctrl_c_exits_130_with_one_line_and_keeps_the_previous_report(tmp_path: Path, jobs: str) -> None:
+    code, stderr, report = _signalled_scan(tmp_path, jobs, signal.SIGINT)
+    assert code == 130
+    assert [line for line in stderr.splitlines() if line.strip()] == ["conformance: interrupted"], stderr
+    assert report.read_text() == "previous report\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["k8s", "out.sarif", "policies", "started", "tmp"]
+    assert list((tmp_path / "tmp").iterdir()) == []
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_sigterm_exits_143_cleans_up_and_keeps_the_previous_report(tmp_path: Path, jobs: str) -> None:
+    """A cancelled CI job: SIGTERM unwinds like Ctrl-C (workers stopped, temporary files gone, the previous
+    report intact), with its own exit code."""
+    code, stderr, report = _signalled_scan(tmp_path, jobs, signal.SIGTERM)
+    assert code == 143, stderr
     assert [line for line in stderr.splitlines() if line.strip()] == ["conformance: terminated"], stderr
     assert report.read_text() == "previous report\n"
     assert list((tmp_path / "tmp").iterdir()) == []  # no spilled store, scope database or half report left
