@@ -101,15 +101,17 @@ def baseline_from_findings(
     the path relative to the file's git work tree, the one fingerprints use, so the file does not depend on
     where the scan was started. Of findings that share a fingerprint, the first is recorded.
     """
-    if file_of is None:
-        from conformance.inputs import repository_path
+    from conformance.inputs import repository_path
 
-        file_of = repository_path
     entries: dict[str, BaselineEntry] = {}
     for finding in findings:
         if finding.is_error or not finding.fingerprint or finding.fingerprint in entries:
             continue
-        entries[finding.fingerprint] = BaselineEntry.from_finding(finding, file_of(finding.location.file))
+        if file_of is not None:
+            file = file_of(finding.location.file)
+        else:  # the origin the scan recorded, computed once when the file was read
+            file = finding.origin.path if finding.origin is not None else repository_path(finding.location.file)
+        entries[finding.fingerprint] = BaselineEntry.from_finding(finding, file)
     return Baseline(entries, path)
 
 

@@ -95,15 +95,21 @@ cached_git_root = _cached_git_root
 """:func:`git_root`, remembered per directory (the engine asks once per file)."""
 
 
-def repository_path(display: str) -> str:
-    """The path fingerprints use: relative to the git work tree holding the file (else the working directory),
-    so a finding keeps its identity whichever directory the scan was started from."""
-    if display.startswith("<"):  # <stdin>
-        return display
+def repository_of(display: str) -> tuple[str, str]:
+    """``(root, path)``: the git work tree holding a file (else the working directory) and the file's path
+    there, which fingerprints use, so a finding keeps its identity whichever directory the scan started from.
+    Standard input (``<stdin>``) has no root; a path outside its root is kept as shown."""
+    if display.startswith("<"):
+        return "", display
     absolute = os.path.abspath(display)
     root = _cached_git_root(os.path.dirname(absolute)) or os.getcwd()
     relative = os.path.relpath(absolute, root)
-    return display if relative.startswith(os.pardir + os.sep) else relative.replace(os.sep, "/")
+    return root, display if relative.startswith(os.pardir + os.sep) else relative.replace(os.sep, "/")
+
+
+def repository_path(display: str) -> str:
+    """The path fingerprints use (see :func:`repository_of`)."""
+    return repository_of(display)[1]
 
 
 class Excludes:

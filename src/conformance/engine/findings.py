@@ -29,16 +29,10 @@ STDIN_DISPLAY = "<stdin>"
 
 
 def origin_of(display: str, document: int | None = None) -> Origin:
-    """The origin of a file reports show as ``display``: its repository (the git work tree holding it, else the
-    working directory) and its path there, as fingerprints have always used it."""
-    from conformance.inputs import cached_git_root
+    """The origin of a file reports show as ``display``: its repository and its path there."""
+    from conformance.inputs import repository_of
 
-    if display.startswith("<"):  # <stdin>
-        return Origin(display, display, "", document)
-    absolute = os.path.abspath(display)
-    root = cached_git_root(os.path.dirname(absolute)) or os.getcwd()
-    relative = os.path.relpath(absolute, root)
-    path = display if relative.startswith(os.pardir + os.sep) else relative.replace(os.sep, "/")
+    root, path = repository_of(display)
     return Origin(path, display, root, document)
 
 

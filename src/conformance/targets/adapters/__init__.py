@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from conformance.model import Location, Origin, Path, ResourceId
+from conformance.yamlio import Problem
 
 if TYPE_CHECKING:
     from typing import Protocol
@@ -35,21 +36,12 @@ REPOSITORY_FORMAT = "repository"
 
 
 @dataclass(frozen=True)
-class FileProblem:
-    """Something wrong with a file as its format reads it: fatal ones are parse errors, others warnings."""
-
-    message: str
-    line: int
-    column: int
-    fatal: bool = True
-
-
-@dataclass(frozen=True)
 class ParsedFile:
     """A file read in its format: its documents (what adapters take subjects from) and its problems."""
 
     documents: tuple[Any, ...]
-    problems: tuple[FileProblem, ...]
+    problems: tuple[Problem, ...]
+    """Fatal ones are parse errors, others warnings (duplicate keys)."""
 
 
 @dataclass(frozen=True)
@@ -164,13 +156,12 @@ def read_format(reads: str, text: str, display: str) -> ParsedFile:
         from conformance.targets import dockerfile
 
         parsed = dockerfile.parse(text, display)
-        problems = tuple(FileProblem(f"Dockerfile: {p.message}", p.line, p.column) for p in parsed.problems)
+        problems = tuple(Problem(f"Dockerfile: {p.message}", p.line, p.column) for p in parsed.problems)
         return ParsedFile((parsed,), problems)
     from conformance import yamlio
 
     loaded = yamlio.load(text)
-    problems = tuple(FileProblem(p.message, p.line, p.column, p.fatal) for p in loaded.problems)
-    return ParsedFile(loaded.documents, problems)
+    return ParsedFile(loaded.documents, loaded.problems)
 
 
 def _registry() -> tuple[TargetAdapter, ...]:
