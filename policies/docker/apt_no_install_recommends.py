@@ -24,15 +24,22 @@ APT setting `APT::Install-Recommends "0";` (or `"false"`), such as
 cannot be seen: there, write the flag.
 
 One finding is reported per offending `RUN`, at its line.
+
+`conformance fix` writes ` --no-install-recommends` right after each such `install` word: in the shell
+form (across line continuations and comment lines), in heredoc bodies, inside a quoted `sh -c "..."` and in
+the JSON form (`"install", "--no-install-recommends"`). An install it cannot reach this way (a quoted
+script with escapes, a variable holding the command) is left for review.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 from collections.abc import Iterator
+from typing import NamedTuple
 
-from conformance.api import CheckContext, Dockerfile, Instruction, Violation
+from conformance.api import CheckContext, Dockerfile, Instruction, NotApplicable, Operation, Violation
 
 ID = "docker/apt-no-install-recommends"
 TITLE = "apt-get install should use --no-install-recommends"
@@ -175,22 +182,29 @@ def bad_install(words: list[str], depth: int = 0) -> str | None:
             continue
         if program not in APT_PROGRAMS:
             continue
-        subcommand = None
-        no_recommends = False
-        i = 0
-        while i < len(arguments):
-            argument = arguments[i]
-            if argument.startswith("--no-install-recommends") or NO_RECOMMENDS_OPTION.search(argument):
-                no_recommends = True
-            elif argument in OPTIONS_WITH_VALUE and i + 1 < len(arguments):
-                no_recommends = no_recommends or bool(NO_RECOMMENDS_OPTION.search(arguments[i + 1]))
-                i += 1
-            elif not argument.startswith("-") and subcommand is None:
-                subcommand = argument
-            i += 1
-        if subcommand == "install" and not no_recommends:
+        if install_index(arguments) is not None:
             return program
     return None
+
+
+def install_index(arguments: list[str]) -> int | None:
+    """The index of the ``install`` sub-command among an apt program's arguments when the install lacks
+    --no-install-recommends (None: another sub-command, or the flag is there)."""
+    subcommand = None
+    position = None
+    no_recommends = False
+    i = 0
+    while i < len(arguments):
+        argument = arguments[i]
+        if argument.startswith("--no-install-recommends") or NO_RECOMMENDS_OPTION.search(argument):
+            no_recommends = True
+        elif argument in OPTIONS_WITH_VALUE and i + 1 < len(arguments):
+            no_recommends = no_recommends or bool(NO_RECOMMENDS_OPTION.search(arguments[i + 1]))
+            i += 1
+        elif not argument.startswith("-") and subcommand is None:
+            subcommand, position = argument, i
+        i += 1
+    return position if subcommand == "install" and not no_recommends else None
 
 
 def scripts(instruction: Instruction) -> Iterator[tuple[list[str], str]]:
@@ -227,3 +241,154 @@ def check(dockerfile: Dockerfile, ctx: CheckContext) -> Iterator[Violation]:
                     )
                     break
         disabled_at_end[stage.index] = disabled
+
+
+# --- the fix: a text edit at the positions of the words in the file ---------------------------------------
+
+FLAG = "--no-install-recommends"
+
+
+class Word(NamedTuple):
+    """A shell word (or operator) with its offsets in the file; ``inner`` is the content span of a word that
+    is one quoted string without escapes (a script for ``sh -c``)."""
+
+    value: str
+    start: int
+    end: int
+    operator: bool = False
+    inner: tuple[int, int] | None = None
+
+
+def fix(violation: Violation, dockerfile: Dockerfile, ctx: CheckContext) -> tuple[Operation, ...]:
+    """Insert the flag after every offending ``install`` of the instruction."""
+    index = violation.path[0] if violation.path else None
+    text = getattr(ctx, "text", "")
+    if not isinstance(index, int) or not 0 <= index < len(dockerfile.instructions) or not text:
+        raise NotApplicable("the instruction is not found again")
+    instruction = dockerfile.instructions[index]
+    starts = [0] + [m.end() for m in re.finditer("\n", text)]
+    begin = starts[instruction.line - 1] + instruction.column - 1
+    end = starts[instruction.end_line - 1] + instruction.end_column - 1
+    if instruction.exec_form:
+        offsets = _exec_form_offsets(text, begin, end)
+        inserts = [Operation("insert", (offset,), f', "{FLAG}"') for offset in offsets]
+    else:
+        words = positioned_words(text, begin, end, dockerfile.escape)
+        inserts = [Operation("insert", (offset,), " " + FLAG) for offset in _offsets(text, words, True, 0)]
+    if not inserts:
+        raise NotApplicable("the install is not written where a text edit can reach it: fix it by hand")
+    return tuple(inserts)
+
+
+def _offsets(text: str, words: list[Word], first: bool, depth: int) -> Iterator[int]:
+    command: list[Word] = []
+    for word in [*words, Word(";", len(text), len(text), operator=True)]:
+        if not word.operator:
+            command.append(word)
+            continue
+        if first and command and command[0].value.upper() == "RUN":
+            command = command[1:]
+            while command and command[0].value.startswith("--"):
+                command = command[1:]
+        first = False
+        yield from _command_offsets(text, command, depth)
+        command = []
+
+
+def _command_offsets(text: str, command: list[Word], depth: int) -> Iterator[int]:
+    values = [word.value for word in command]
+    program, arguments = program_and_arguments(values)
+    skipped = len(values) - len(arguments)
+    if program in SHELLS and depth < 3:
+        for i, argument in enumerate(arguments[:-1]):
+            if argument.startswith("-") and not argument.startswith("--") and "c" in argument:
+                script = command[skipped + i + 1]
+                if script.inner is not None:
+                    inner = positioned_words(text, *script.inner, "\\")
+                    yield from _offsets(text, inner, False, depth + 1)
+                break
+        return
+    if program in APT_PROGRAMS:
+        position = install_index(arguments)
+        if position is not None:
+            yield command[skipped + position].end
+
+
+def positioned_words(text: str, start: int, end: int, escape: str) -> list[Word]:
+    """The shell words and operators of ``text[start:end]`` with their offsets: line continuations are blanks,
+    line breaks separate commands, comments (``#`` starting a word) run to the end of their line."""
+    words: list[Word] = []
+    value: list[str] = []
+    word_start: int | None = None
+    quoted: tuple[int, int] | None = None
+    clean = True
+    i = start
+
+    def flush(at: int) -> None:
+        nonlocal value, word_start, quoted, clean
+        if word_start is not None:
+            only_quoted = quoted is not None and quoted[0] == word_start + 1 and quoted[1] == at - 1 and clean
+            words.append(Word("".join(value), word_start, at, inner=quoted if only_quoted else None))
+        value, word_start, quoted, clean = [], None, None, True
+
+    while i < end:
+        char = text[i]
+        if char == escape and i + 1 < end and text[i + 1] in "\r\n":
+            flush(i)
+            i += 3 if text.startswith("\r\n", i + 1) else 2
+        elif char in "\r\n":
+            flush(i)
+            words.append(Word(";", i, i, operator=True))
+            i += 1
+        elif char in " \t":
+            flush(i)
+            i += 1
+        elif char == "#" and word_start is None:
+            while i < end and text[i] not in "\r\n":
+                i += 1
+        elif char in ";&|()":
+            flush(i)
+            length = 2 if text[i : i + 2] in ("&&", "||", ";;") else 1
+            words.append(Word(text[i : i + length], i, i + length, operator=True))
+            i += length
+        elif char in "'\"":
+            if word_start is None:
+                word_start = i
+            close = i + 1
+            while close < end and text[close] != char:
+                if char == '"' and text[close] == "\\":
+                    clean = False
+                    close += 1
+                close += 1
+            value.append(text[i + 1 : close])
+            quoted = (i + 1, close) if quoted is None else (-1, -1)
+            i = close + 1
+        else:
+            if word_start is None:
+                word_start = i
+            if char == escape and i + 1 < end:
+                clean = False
+                value.append(text[i + 1])
+                i += 2
+                continue
+            value.append(char)
+            i += 1
+    flush(min(i, end))
+    return words
+
+
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+
+
+def _exec_form_offsets(text: str, start: int, end: int) -> list[int]:
+    """Where the flag goes in a JSON-form RUN: after the ``"install"`` string of an offending apt call."""
+    tokens = list(_JSON_STRING.finditer(text, start, end))
+    try:
+        values = [json.loads(token.group()) for token in tokens]
+    except ValueError:
+        return []
+    program, arguments = program_and_arguments(values)
+    position = install_index(arguments) if program in APT_PROGRAMS else None
+    if position is None:
+        return []
+    return [tokens[len(values) - len(arguments) + position].end()]

@@ -30,6 +30,7 @@ from conformance.api import CheckContext, Dockerfile, Stage, Violation, has_vali
 ID = "docker/base-image-pinned"
 TITLE = "Base images must be pinned to a version tag or digest"
 SEVERITY = "error"
+NO_FIX = "a base image tag or digest is a release decision: conformance never invents one"
 CATEGORY = "security"
 PROFILES = ("supply-chain",)
 TARGET = "dockerfile"

@@ -30,6 +30,7 @@ from conformance.api import CheckContext, Dockerfile, Instruction, Violation
 ID = "docker/no-add-remote"
 TITLE = "ADD must not fetch unverified remote files or replace COPY"
 SEVERITY = "warning"
+NO_FIX = "replacing ADD of a URL needs a download step and a checksum only the authors know"
 CATEGORY = "security"
 PROFILES = ("supply-chain",)
 TARGET = "dockerfile"

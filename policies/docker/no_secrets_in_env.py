@@ -40,6 +40,7 @@ from conformance.api import CheckContext, Dockerfile, Violation, is_secret_name,
 ID = "docker/no-secrets-in-env"
 TITLE = "Secrets must not be ENV values or ARG defaults"
 SEVERITY = "error"
+NO_FIX = "moving a secret to a build secret needs the secret's owner"
 CATEGORY = "security"
 PROFILES = ("supply-chain",)
 TARGET = "dockerfile"

@@ -31,6 +31,7 @@ from conformance.api import CheckContext, Dockerfile, Stage, Violation
 ID = "docker/non-root-user"
 TITLE = "Images must run as a non-root user"
 SEVERITY = "error"
+NO_FIX = "a user id must exist in the image: conformance never invents one"
 CATEGORY = "security"
 PROFILES = ("baseline",)
 TARGET = "dockerfile"

@@ -42,6 +42,7 @@ from conformance.api import (
 ID = "gha/actions-pinned"
 TITLE = "Actions and reusable workflows must be pinned to a full commit SHA"
 SEVERITY = "error"
+NO_FIX = "the commit an action's tag points at must be looked up and reviewed, not guessed offline"
 CATEGORY = "security"
 PROFILES = ("supply-chain",)
 TARGET = "yaml"

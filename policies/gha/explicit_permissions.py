@@ -15,13 +15,17 @@ Documents of `.github/workflows/` without a `jobs` mapping are not workflows and
 
 When the top level has no `permissions`, one finding is reported per job without its own, at the job's key
 (so that adding it to each of those jobs, or once at the top level, clears them all).
+
+`conformance fix` adds `permissions: {contents: read}` at the top level, right after `on:`: jobs that set
+their own `permissions` keep them; a job that needs more than reading the repository (pushing, publishing,
+commenting) must then say so in its own `permissions`, so review the jobs before committing the fix.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from conformance.api import WORKFLOW_FILES, CheckContext, Violation, YamlDocument, is_workflow, jobs
+from conformance.api import WORKFLOW_FILES, CheckContext, Operation, Violation, YamlDocument, is_workflow, jobs
 
 ID = "gha/explicit-permissions"
 TITLE = "Workflows must declare the permissions of their GITHUB_TOKEN"
@@ -61,3 +65,10 @@ def check(document: YamlDocument, ctx: CheckContext) -> Iterator[Violation]:
                 "its GITHUB_TOKEN gets the repository's default permissions",
                 job.path,
             )
+
+
+def fix(violation: Violation, document: YamlDocument, ctx: CheckContext) -> tuple[Operation, ...]:
+    """Read-only contents for the whole workflow, after its triggers (``on:``, read as ``True`` in YAML 1.1)."""
+    data = document.data
+    after = next((key for key in (True, "on") if key in data), None)
+    return (Operation("add", ("permissions",), {"contents": "read"}, after=after),)

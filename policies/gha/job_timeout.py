@@ -14,13 +14,16 @@ Exempt: jobs that call a reusable workflow (`jobs.<id>.uses`), which cannot set 
 called workflow's own jobs are checked where that workflow is defined.
 
 One finding per job without a timeout, at the job's key.
+
+`conformance fix` adds `timeout-minutes` after the job's `runs-on`, with the minutes of the option
+`fix-minutes` (default 30): set it in the configuration to what suits your jobs.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from conformance.api import WORKFLOW_FILES, CheckContext, Violation, YamlDocument, jobs
+from conformance.api import WORKFLOW_FILES, CheckContext, Operation, Violation, YamlDocument, jobs
 
 ID = "gha/job-timeout"
 TITLE = "Workflow jobs should set timeout-minutes"
@@ -29,6 +32,13 @@ CATEGORY = "hygiene"
 PROFILES = ("hygiene",)
 TARGET = "yaml"
 FILES = WORKFLOW_FILES
+OPTIONS = {
+    "fix-minutes": {
+        "default": 30,
+        "description": "the timeout-minutes that `conformance fix` writes into a job without one",
+        "schema": {"type": "integer", "minimum": 1, "maximum": 360},
+    }
+}
 FIX = (
     "Add `timeout-minutes:` to the job, a little above its usual duration (e.g. `timeout-minutes: 20` for "
     "a job that takes ten minutes)."
@@ -49,3 +59,9 @@ def check(document: YamlDocument, ctx: CheckContext) -> Iterator[Violation]:
             continue
         if job.data.get("timeout-minutes") is None:
             yield Violation(f"job '{job.name}' sets no `timeout-minutes`: it may run for up to 360 minutes", job.path)
+
+
+def fix(violation: Violation, document: YamlDocument, ctx: CheckContext) -> tuple[Operation, ...]:
+    """``timeout-minutes`` (the ``fix-minutes`` option) right after the job's ``runs-on``."""
+    minutes = ctx.options.get("fix-minutes", 30)
+    return (Operation("add", (*violation.path, "timeout-minutes"), minutes, after="runs-on"),)

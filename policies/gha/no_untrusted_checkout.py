@@ -53,6 +53,7 @@ from conformance.api import (
 ID = "gha/no-untrusted-checkout"
 TITLE = "Privileged workflows must not check out pull request code"
 SEVERITY = "error"
+NO_FIX = "whether a workflow may run pull request code needs a human review"
 CATEGORY = "security"
 PROFILES = ("supply-chain",)
 TARGET = "yaml"

@@ -29,6 +29,7 @@ from conformance.api import CheckContext, Resource, Violation
 ID = "k8s/deprecated-api-versions"
 TITLE = "Objects must not use API versions removed from Kubernetes"
 SEVERITY = "error"
+NO_FIX = "moving to a newer API version can change required fields; kubectl-convert does it with the schemas"
 CATEGORY = "hygiene"
 PROFILES = ("hygiene",)
 FIX = (

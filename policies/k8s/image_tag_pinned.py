@@ -28,6 +28,7 @@ from conformance.api import CheckContext, Resource, Violation, containers, has_v
 ID = "k8s/image-tag-pinned"
 TITLE = "Container images must be pinned to a version tag or digest"
 SEVERITY = "warning"
+NO_FIX = "a tag or digest is a release decision: conformance never invents one"
 CATEGORY = "hygiene"
 PROFILES = ("hygiene",)
 FIX = (

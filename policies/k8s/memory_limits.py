@@ -35,6 +35,7 @@ from conformance.api import (
 ID = "k8s/memory-limits"
 TITLE = "Containers should have a memory limit"
 SEVERITY = "warning"
+NO_FIX = "a memory quantity depends on the workload: conformance never invents one"
 CATEGORY = "reliability"
 PROFILES = ("reliability",)
 FIX = """

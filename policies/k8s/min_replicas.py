@@ -29,6 +29,7 @@ from conformance.api import HPA, CheckContext, Resource, ScopeEntry, Violation, 
 ID = "k8s/min-replicas"
 TITLE = "Deployments and StatefulSets should run at least two replicas"
 SEVERITY = "warning"
+NO_FIX = "the number of replicas is a capacity decision"
 CATEGORY = "reliability"
 PROFILES = ("reliability",)
 FIX = """

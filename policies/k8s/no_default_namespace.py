@@ -26,6 +26,7 @@ from conformance.api import CheckContext, Resource, Violation
 ID = "k8s/no-default-namespace"
 TITLE = "Objects should not be placed in the default namespace"
 SEVERITY = "warning"
+NO_FIX = "which namespace a workload belongs in is a deployment decision"
 CATEGORY = "hygiene"
 PROFILES = ("hygiene",)
 FIX = "Set `metadata.namespace` to the application's own namespace (or apply it with `-n <namespace>`)."

@@ -41,6 +41,7 @@ from conformance.api import CheckContext, Resource, Violation, containers, is_se
 ID = "k8s/no-secrets-in-env"
 TITLE = "Secrets must not be literal environment variable values"
 SEVERITY = "error"
+NO_FIX = "moving a secret into a Secret object needs the secret's owner"
 CATEGORY = "security"
 PROFILES = ("hygiene",)
 FIX = (

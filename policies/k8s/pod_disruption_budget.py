@@ -45,6 +45,7 @@ from conformance.api import (
 ID = "k8s/pod-disruption-budget"
 TITLE = "Replicated workloads should have a PodDisruptionBudget"
 SEVERITY = "warning"
+NO_FIX = "a PodDisruptionBudget's minAvailable depends on the service's capacity"
 CATEGORY = "reliability"
 PROFILES = ("reliability",)
 FIX = """

@@ -33,6 +33,7 @@ from conformance.api import (
 ID = "k8s/required-labels"
 TITLE = "Workloads and pod templates must carry the required labels"
 SEVERITY = "warning"
+NO_FIX = "label values (team, owner) are facts only the authors know"
 CATEGORY = "hygiene"
 PROFILES = ("hygiene",)
 FIX = "Add each required label to the workload's `metadata.labels` and to its pod template's labels."

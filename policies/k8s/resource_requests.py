@@ -36,6 +36,7 @@ from conformance.api import (
 ID = "k8s/resource-requests"
 TITLE = "Containers should request CPU and memory"
 SEVERITY = "warning"
+NO_FIX = "resource quantities depend on the workload: conformance never invents them"
 CATEGORY = "reliability"
 PROFILES = ("reliability",)
 FIX = """

@@ -60,6 +60,7 @@ if TYPE_CHECKING:
         ScopeEntry,
         format_message,
     )
+    from conformance.fix.operations import NotApplicable, Operation
     from conformance.model import Location, Path, ResourceId, Violation
     from conformance.scope import Scope
     from conformance.targets.autoscaling import HPA, as_integer, autoscalers_of, hpa_facts
@@ -147,6 +148,8 @@ _export(
     "REPOSITORY",
 )
 _export("conformance.scope", "Scope")
+# autofix: what a policy's fix(violation, target, ctx) returns or raises
+_export("conformance.fix.operations", "Operation", "NotApplicable")
 # Kubernetes
 _export(
     "conformance.targets.kubernetes",
@@ -246,6 +249,8 @@ __all__ = [
     "Instruction",
     "Job",
     "Location",
+    "NotApplicable",
+    "Operation",
     "Path",
     "PythonPolicyModule",
     "RepoFile",

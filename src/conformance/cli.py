@@ -1,4 +1,4 @@
-"""The command line: ``conformance scan``, ``conformance policies list|explain``.
+"""The command line: ``conformance scan``, ``conformance fix``, ``conformance policies list|explain``.
 
 Only click is imported at start-up; each command imports what it needs when it runs.
 """
@@ -283,6 +283,22 @@ def baseline_prune(**kwargs: object) -> None:
     from conformance.commands.baseline import run_prune
 
     _run(run_prune, **kwargs)
+
+
+@cli.command("fix")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--policy", "enable", multiple=True, help="Fix only this policy id or prefix (repeatable).")
+@click.option("--skip-policy", "disable", multiple=True, help="Do not fix this policy id or prefix (repeatable).")
+@click.option("--profile", "profiles", multiple=True, help="Fix only policies of this profile (repeatable).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Configuration file.")
+@click.option("--policy-dir", "policy_dirs", multiple=True, type=click.Path(file_okay=False))
+@click.option("--trust-local-policies", is_flag=True, help="Run Python policies from the scanned tree.")
+@click.option("--dry-run", is_flag=True, help="Print a unified diff, write nothing; exit 1 if anything would change.")
+def fix(**kwargs: object) -> None:
+    """Rewrite PATHS in place so the findings of policies that can fix go away (exit 1 when files changed)."""
+    from conformance.commands.fix import run_fix
+
+    _run(run_fix, **kwargs)
 
 
 @cli.group()

@@ -92,7 +92,9 @@ class PythonPolicyModule(Protocol):
     Required: ``ID``, ``TITLE``, ``SEVERITY``, ``check``. The module docstring is the description.
     Optional: ``CATEGORY``, ``PROFILES``, ``FIX``, ``KINDS`` (None = all kinds), ``OPTIONS``
     (``{name: {"default": v, "description": s, "schema": {...}}}``), ``TARGET`` (one of :data:`TARGETS`,
-    default ``kubernetes``) and, for file targets, ``FILES`` (gitignore-style globs).
+    default ``kubernetes``) and, for file targets, ``FILES`` (gitignore-style globs). Autofix: an optional
+    ``fix(violation, target, ctx)`` returning operations (see :mod:`conformance.fix`), or ``NO_FIX`` (a string)
+    saying why the policy cannot fix.
 
     ``TARGET = "yaml"``: ``check(document: YamlDocument, ctx)``, paths into ``document.data``.
     ``TARGET = "dockerfile"``: ``check(dockerfile: Dockerfile, ctx)``, paths ``(instruction_index,)``.
@@ -128,6 +130,9 @@ class Policy:
     target: str = KUBERNETES
     files: tuple[str, ...] = ()
     """For file targets: gitignore-style globs over repository-relative paths."""
+    fixer: Callable[[Violation, Any, CheckContext], Iterable[Any]] | None = field(default=None, repr=False)
+    """Autofix: ``fixer(violation, target, ctx)`` gives the operations (:class:`conformance.fix.operations.Operation`)
+    that remove the violation, relative to the target, or raises ``NotApplicable`` (see :mod:`conformance.fix`)."""
 
     @property
     def id(self) -> str:
@@ -171,6 +176,10 @@ class PolicyDefinition:
     build: Callable[[Mapping[str, Any], str], Policy] = field(repr=False)
     """build(options, severity) -> Policy; options already merged with defaults and validated."""
     example: str = ""
+    fixes: bool = False
+    """Whether the policy declares an autofix (``conformance fix``)."""
+    no_fix_reason: str = ""
+    """Why it declares none, when it says so (``policies explain`` shows it)."""
 
     @property
     def id(self) -> str:

@@ -88,6 +88,12 @@ def definition_from_module(module: ModuleType, source: str) -> PolicyDefinition:
     facts = getattr(module, "facts", None)
     if scope and not callable(facts):
         raise PolicyDefinitionError(f"{source}: field facts: a SCOPE policy needs a facts(resource) function")
+    fixer = getattr(module, "fix", None)
+    if fixer is not None and not callable(fixer):
+        raise PolicyDefinitionError(f"{source}: field fix: must be a fix(violation, target, ctx) function")
+    no_fix = getattr(module, "NO_FIX", "")
+    if not isinstance(no_fix, str):
+        raise PolicyDefinitionError(f"{source}: field NO_FIX: must be a string (why the policy cannot fix)")
     profiles = getattr(module, "PROFILES", ())
     info = PolicyInfo(
         id=policy_id,
@@ -114,9 +120,17 @@ def definition_from_module(module: ModuleType, source: str) -> PolicyDefinition:
             python=True,
             target=target,
             files=tuple(files),
+            fixer=fixer,
         )
 
-    return PolicyDefinition(info=info, option_specs=options, build=build, example=str(getattr(module, "EXAMPLE", "")))
+    return PolicyDefinition(
+        info=info,
+        option_specs=options,
+        build=build,
+        example=str(getattr(module, "EXAMPLE", "")),
+        fixes=fixer is not None,
+        no_fix_reason=no_fix.strip(),
+    )
 
 
 def load_python_policy(path: FsPath) -> PolicyDefinition:

@@ -68,6 +68,15 @@ def validate_policy_document(doc: Any, source: str) -> None:
         if problem is not None:
             first_line = problem.splitlines()[0]
             raise PolicyDefinitionError(f"{source}: field {field}: not a valid JSON Schema: {first_line}") from None
+    if "operations" in doc.get("autofix", {}) and doc.get("target", {}).get("type") == REPOSITORY:
+        raise PolicyDefinitionError(f"{source}: field autofix.operations: repository policies cannot fix")
+    if "operations" in doc.get("autofix", {}):
+        from conformance.fix.operations import operations_from_spec
+
+        try:
+            operations_from_spec(substitute_options(doc["autofix"]["operations"], defaults), "autofix.operations")
+        except PolicyDefinitionError as exc:
+            raise PolicyDefinitionError(f"{source}: field {exc}") from None
     if "checks" in doc:
         from conformance.catalog.repo_checks import compile_check  # only repository policies need it
 
@@ -162,6 +171,7 @@ def definition_from_document(doc: Mapping[str, Any], policy_id: str, source: str
     first_only = doc.get("report", "each-error") == "first-error"
     raw_schema = doc["schema"]
     option_specs = doc.get("options", {})
+    autofix = doc.get("autofix", {})
 
     def build(options: Mapping[str, Any], severity: str) -> Policy:
         validator = compile_schema(substitute_options(raw_schema, options))
@@ -176,7 +186,8 @@ def definition_from_document(doc: Mapping[str, Any], policy_id: str, source: str
                 for container in k8s.containers(resource, container_types):
                     yield container.data, container, container.path
 
-        def check(resource: k8s.Resource, ctx: CheckContext) -> Iterator[Violation]:
+        def violations(resource: k8s.Resource) -> Iterator[tuple[Violation, Any, tuple[Any, ...]]]:
+            """Each violation with the node the schema saw and the path of the selected node as written."""
             for node, container, base in selected(resource):
                 errors = validator.errors(node)
                 if first_only:
@@ -204,11 +215,60 @@ def definition_from_document(doc: Mapping[str, Any], policy_id: str, source: str
                     }
                     key = f"{container.container_type}[{container.name}]" if container else ""
                     chosen = by_key.get(str(values["key"]), template)
-                    yield Violation(format_message(chosen, values), path, key)
+                    yield (
+                        Violation(format_message(chosen, values), path, key),
+                        node,
+                        container.path if container else base,
+                    )
 
-        return Policy(info=replace(info, severity=severity), kinds=kinds, check=check, options=dict(options))
+        def check(resource: k8s.Resource, ctx: CheckContext) -> Iterator[Violation]:
+            for violation, _, _ in violations(resource):
+                yield violation
 
-    return PolicyDefinition(info=info, option_specs=option_specs, build=build, example=doc.get("example", ""))
+        return Policy(
+            info=replace(info, severity=severity),
+            kinds=kinds,
+            check=check,
+            options=dict(options),
+            fixer=_fixer(violations, autofix, options),
+        )
+
+    return _definition(doc, info, option_specs, build)
+
+
+def _definition(
+    doc: Mapping[str, Any], info: PolicyInfo, option_specs: Mapping[str, Any], build: Any
+) -> PolicyDefinition:
+    autofix = doc.get("autofix", {})
+    return PolicyDefinition(
+        info=info,
+        option_specs=option_specs,
+        build=build,
+        example=doc.get("example", ""),
+        fixes="operations" in autofix,
+        no_fix_reason=str(autofix.get("unavailable", "")).strip(),
+    )
+
+
+def _fixer(violations: Any, autofix: Mapping[str, Any], options: Mapping[str, Any]) -> Any:
+    """The policy's ``fixer``: its ``autofix.operations`` relative to the node a violation's schema error is in,
+    whose ``test`` operations hold on that node as the schema saw it (a container with the pod's defaults)."""
+    if "operations" not in autofix:
+        return None
+    from conformance.fix.operations import TEST, NotApplicable, operations_from_spec, test_holds
+
+    operations = operations_from_spec(substitute_options(autofix["operations"], options), "autofix.operations")
+
+    def fixer(violation: Violation, target: Any, ctx: CheckContext) -> tuple[Any, ...]:
+        for found, node, base in violations(target):
+            if found.path == violation.path and found.message == violation.message:
+                failed = [op for op in operations if op.op == TEST and not test_holds(node, op)]
+                if failed:
+                    raise NotApplicable(f"{'/'.join(map(str, failed[0].path))} is set: left for review")
+                return tuple(op.moved(base) for op in operations if op.op != TEST)
+        raise NotApplicable("the violation was not found again")
+
+    return fixer
 
 
 def _repository_definition(doc: Mapping[str, Any], info: PolicyInfo) -> PolicyDefinition:
@@ -243,7 +303,7 @@ def _yaml_file_definition(doc: Mapping[str, Any], info: PolicyInfo, files: tuple
     def build(options: Mapping[str, Any], severity: str) -> Policy:
         validator = compile_schema(substitute_options(raw_schema, options))
 
-        def check(document: Any, ctx: CheckContext) -> Iterator[Violation]:
+        def violations(document: Any) -> Iterator[tuple[Violation, Any, tuple[Any, ...]]]:
             errors = validator.errors(document.data)
             for error in errors[:1] if first_only else errors:
                 values = {
@@ -255,7 +315,12 @@ def _yaml_file_definition(doc: Mapping[str, Any], info: PolicyInfo, files: tuple
                     "error": error.message,
                     "options": options,
                 }
-                yield Violation(format_message(by_key.get(str(values["key"]), template), values), error.path)
+                message = format_message(by_key.get(str(values["key"]), template), values)
+                yield Violation(message, error.path), document.data, ()
+
+        def check(document: Any, ctx: CheckContext) -> Iterator[Violation]:
+            for violation, _, _ in violations(document):
+                yield violation
 
         return Policy(
             info=replace(info, severity=severity),
@@ -264,9 +329,10 @@ def _yaml_file_definition(doc: Mapping[str, Any], info: PolicyInfo, files: tuple
             options=dict(options),
             target=YAML_FILE,
             files=files,
+            fixer=_fixer(violations, doc.get("autofix", {}), options),
         )
 
-    return PolicyDefinition(info=info, option_specs=doc.get("options", {}), build=build, example=doc.get("example", ""))
+    return _definition(doc, info, doc.get("options", {}), build)
 
 
 MAX_FORMAT_NUMBER = 3

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path as FsPath
 
 from conformance.catalog.discovery import build_catalog
+from conformance.catalog.policy import PolicyDefinition
 from conformance.catalog.select import check_profiles, known_profiles
 from conformance.config import resolve_config
 from conformance.errors import ConfigError
@@ -56,7 +57,17 @@ def run_explain(policy_id: str, policy_dirs: Sequence[str] = ()) -> int:
             out.append(f"  {name} (default {default}): {spec.get('description', '')}".rstrip())
     if info.fix:
         out += ["", "How to fix:", info.fix]
+    out += ["", f"Autofix: {_autofix(definition)}"]
     if definition.example:
         out += ["", "Example:", definition.example.rstrip()]
     print("\n".join(out))
     return 0
+
+
+def _autofix(definition: PolicyDefinition) -> str:
+    """Whether ``conformance fix`` fixes the policy's findings, and why not when it does not."""
+    if definition.fixes:
+        return "yes: `conformance fix` rewrites the offending files (`--dry-run` shows the diff first)"
+    if definition.no_fix_reason:
+        return f"no: {definition.no_fix_reason}"
+    return "no: the policy declares no fix"

@@ -1,0 +1,8 @@
+"""Autofix (``conformance fix``): policies declare operations, the plan traces findings to them, the adapters'
+editors write them into the files.
+
+- :mod:`.operations`: the JSON-Patch-like operations and how they change plain data;
+- :mod:`.plan`: from a scan's findings to each file's operations (through the policies' ``fixer``);
+- :mod:`.yamltree` / :mod:`.yamledit`: positions from ruamel.yaml's round-trip parser and surgical text edits;
+- :mod:`.apply`: a file's new text, checked (it must read back as the expected data) before it is written.
+"""

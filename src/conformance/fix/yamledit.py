@@ -1,0 +1,482 @@
+"""Surgical edits of YAML text: the difference between a document's data before and after its operations,
+written into the text at the offsets of :mod:`.yamltree`, and nowhere else.
+
+Why text edits and not a re-emitted tree: ruamel.yaml's round-trip dumper keeps comments and key order, but it
+re-indents sequences to one style, re-wraps long lines, normalises spacing after ``-`` and ``:`` and moves some
+comments, so a file it re-emits differs in lines nobody edited. Cutting the text at the parser's offsets leaves
+every byte outside the edited nodes as it was, by construction; the new text is then loaded again and must give
+exactly the expected data (see :mod:`.apply`).
+
+What is written: a changed scalar replaces the scalar's characters; a new key goes after the entry before it
+in the new data (its own line at the mapping's indentation in block style, ``, key: value`` in flow style);
+new sequence items go after the last item; collections are written in the style of their surroundings, with the
+file's own indentation step and sequence indentation. Anchors and aliases: an alias whose value must change is
+replaced by a copy of the new value (the anchor and its other users keep theirs); an anchored node that must
+change is edited only when every alias of it must change the same way, else the edit is refused.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from conformance.fix.yamltree import (
+    ALIAS,
+    MAPPING,
+    SCALAR,
+    SEQUENCE,
+    TextDocument,
+    TextNode,
+    colon_end,
+    content_end,
+    line_end,
+    line_start,
+)
+
+MERGE_KEY = "<<"
+
+
+class EditRefused(Exception):
+    """The change cannot be written safely into the text (the message says why)."""
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace ``text[start:end]`` by ``replacement``."""
+
+    start: int
+    end: int
+    replacement: str
+
+
+@dataclass(frozen=True)
+class Style:
+    """How a file writes YAML: what new text imitates."""
+
+    newline: str = "\n"
+    step: int = 2
+    indentless: bool = False
+    """Block sequences under a key start at the key's column (``containers:\\n- name: x``)."""
+    json: bool = False
+    """The document is JSON: new keys and strings are double-quoted."""
+
+
+def detect_style(text: str, documents: list[TextDocument]) -> Style:
+    """The newline, indentation step and sequence indentation most of the file uses."""
+    steps: Counter[int] = Counter()
+    indentless: Counter[bool] = Counter()
+    stack = [d.root for d in documents]
+    while stack:
+        node = stack.pop()
+        if node.kind == MAPPING:
+            for key, value in node.entries:
+                if value.block and value.kind == MAPPING and value.entries:
+                    difference = value.entries[0][0].column - key.column
+                    if difference > 0 and value.entries[0][0].line > key.line:
+                        steps[difference] += 1
+                if value.block and value.kind == SEQUENCE and value.items:
+                    dash = _dash_column(text, value.items[0])
+                    if dash is not None and value.items[0].line > key.line:
+                        indentless[dash == key.column] += 1
+                stack.append(value)
+        elif node.kind == SEQUENCE:
+            stack.extend(node.items)
+    newline = "\r\n" if "\r\n" in text else "\n"
+    first = text.lstrip("\ufeff \t\r\n")
+    return Style(
+        newline=newline,
+        step=steps.most_common(1)[0][0] if steps else 2,
+        indentless=indentless.most_common(1)[0][0] if indentless else False,
+        json=first.startswith(("{", "[")),
+    )
+
+
+def _dash_column(text: str, item: TextNode) -> int | None:
+    """The column of the ``-`` that introduces a block sequence item written on the dash's line."""
+    position = item.start - 1
+    while position >= 0 and text[position] in " \t":
+        position -= 1
+    if position >= 0 and text[position] == "-":
+        return position - line_start(text, position)
+    return None
+
+
+# --- rendering new values ---------------------------------------------------------------------------------
+
+_PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_./-]*")
+
+
+def render_scalar(value: Any, style: Style) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return json.dumps(value)
+    text = str(value)
+    if not style.json and _PLAIN.fullmatch(text) and _reads_as_string(text):
+        return text
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _reads_as_string(text: str) -> bool:
+    """Whether a plain scalar reads back as this string in YAML 1.1 and in Kubernetes' reading."""
+    import yaml
+
+    from conformance import goyaml
+
+    resolved = yaml.resolver.Resolver().resolve(yaml.ScalarNode, text, (True, False))
+    return resolved == "tag:yaml.org,2002:str" and goyaml.plain_scalar(text) == text
+
+
+def render_key(key: Any, style: Style) -> str:
+    return render_scalar(key, style) if not isinstance(key, bool) else json.dumps(str(key).lower())
+
+
+def render_flow(value: Any, style: Style) -> str:
+    if isinstance(value, Mapping):
+        sep = ", "
+        return "{" + sep.join(f"{render_key(k, style)}: {render_flow(v, style)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(render_flow(v, style) for v in value) + "]"
+    return render_scalar(value, style)
+
+
+def _is_collection(value: Any) -> bool:
+    return isinstance(value, (Mapping, list)) and bool(value)
+
+
+def render_entry(key: Any, value: Any, indent: int, style: Style) -> list[str]:
+    """The lines of one block mapping entry at ``indent``."""
+    head = " " * indent + render_key(key, style) + ":"
+    if not _is_collection(value):
+        return [head + " " + render_flow(value, style)]
+    if isinstance(value, Mapping):
+        return [head, *render_block(value, indent + style.step, style)]
+    return [head, *render_block(value, indent if style.indentless else indent + style.step, style)]
+
+
+def render_block(value: Any, indent: int, style: Style) -> list[str]:
+    """A non-empty collection in block style, its lines at ``indent``."""
+    lines: list[str] = []
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            lines.extend(render_entry(key, item, indent, style))
+        return lines
+    for item in value:
+        if _is_collection(item):
+            inner = render_block(item, indent + 2, style)
+            lines.append(" " * indent + "- " + inner[0][indent + 2 :])
+            lines.extend(inner[1:])
+        else:
+            lines.append(" " * indent + "- " + render_flow(item, style))
+    return lines
+
+
+# --- matching data keys to written keys ---------------------------------------------------------------------
+
+
+def key_matches(node: TextNode, key: Any) -> bool:
+    """Whether a written key is the data key ``key`` (YAML 1.1 as the scanner reads it, JSON keys for objects)."""
+    import yaml
+
+    from conformance.yamlio import _key_matches
+
+    if node.kind != SCALAR:
+        return False
+    plain = node.style is None
+    tag = (
+        yaml.resolver.Resolver().resolve(yaml.ScalarNode, node.value, (plain, False))
+        if plain
+        else "tag:yaml.org,2002:str"
+    )
+    return bool(_key_matches(yaml.ScalarNode(tag, node.value, style=node.style), key))
+
+
+def _is_merge(node: TextNode) -> bool:
+    return node.kind == SCALAR and node.style is None and node.value == MERGE_KEY
+
+
+# --- the difference, as edits ---------------------------------------------------------------------------------
+
+_MISSING = object()
+
+
+def plain_copy(data: Any) -> Any:
+    """A copy without shared parts: what an alias shares in the loaded data becomes independent, so an
+    operation through one path changes that path only."""
+    if isinstance(data, Mapping):
+        return {key: plain_copy(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [plain_copy(value) for value in data]
+    return data
+
+
+def same(a: Any, b: Any) -> bool:
+    """Equality that tells ``True`` from ``1`` and keeps key order out of it."""
+    if isinstance(a, Mapping) and isinstance(b, Mapping):
+        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=False))
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    return type(a) is type(b) and a == b if isinstance(a, (int, float, str)) else a is b or a == b
+
+
+class DocumentEditor:
+    """Edits that turn one document's text from its ``old`` data into ``new``."""
+
+    def __init__(self, text: str, document: TextDocument, style: Style) -> None:
+        self.text = text
+        self.document = document
+        self.style = style
+        self.edits: list[Edit] = []
+        self.copied: list[str] = []
+        """Anchors whose alias was replaced by a copy (reported to the user)."""
+        self._anchor_values: dict[str, list[Any]] = {}
+
+    def diff(self, old: Any, new: Any) -> list[Edit]:
+        self._collect(self.document.root, new)
+        self._walk(self.document.root, old, new, None)
+        return sorted(self.edits, key=lambda e: (e.start, e.end))
+
+    # the new values every user of an anchor sees (the anchored node itself first)
+    def _collect(self, node: TextNode, new: Any) -> None:
+        stack: list[tuple[TextNode, Any]] = [(node, new)]
+        while stack:
+            current, value = stack.pop()
+            if current.anchor is not None:
+                self._anchor_values.setdefault(current.anchor, []).insert(0, value)
+            if current.kind == ALIAS:
+                self._anchor_values.setdefault(current.value, []).append(value)
+            elif current.kind == MAPPING:
+                for key, item in current.entries:
+                    if _is_merge(key):
+                        for alias in item.items if item.kind == SEQUENCE else [item]:
+                            self._anchor_values.setdefault(alias.value, []).append(_MISSING)
+                        continue
+                    data_key = _data_key(key, value) if isinstance(value, Mapping) else _MISSING
+                    if data_key is not _MISSING:
+                        stack.append((item, value[data_key]))
+            elif current.kind == SEQUENCE and isinstance(value, list):
+                stack.extend(zip(current.items, value, strict=False))
+
+    def _walk(self, node: TextNode, old: Any, new: Any, holder: TextNode | None) -> None:
+        """``holder`` is the key whose value ``node`` is (None for a sequence item or the root)."""
+        if same(old, new):
+            return
+        if node.kind == ALIAS:
+            self.copied.append(node.value)
+            self._replace(node, new, holder)
+            return
+        if node.anchor is not None and node.anchor in self.document.aliased:
+            users = self._anchor_values.get(node.anchor, [])
+            if not all(value is not _MISSING and same(value, new) for value in users):
+                raise EditRefused(
+                    f"the change would also change the other users of anchor &{node.anchor} (at line "
+                    f"{node.line + 1}): fix it by hand"
+                )
+        if node.kind == MAPPING and isinstance(old, Mapping) and isinstance(new, Mapping):
+            self._walk_mapping(node, old, new)
+        elif node.kind == SEQUENCE and isinstance(old, list) and isinstance(new, list):
+            self._walk_sequence(node, old, new)
+        else:
+            self._replace(node, new, holder)
+
+    def _walk_mapping(self, node: TextNode, old: Mapping[Any, Any], new: Mapping[Any, Any]) -> None:
+        entries: dict[Any, tuple[TextNode, TextNode]] = {}
+        merges = False
+        for key_node, value_node in node.entries:
+            if _is_merge(key_node):
+                merges = True
+                continue
+            for data_key in (*old.keys(), *(k for k in new if k not in old)):
+                if key_matches(key_node, data_key):
+                    entries[data_key] = (key_node, value_node)  # the last duplicate wins, as in the data
+                    break
+        added: list[tuple[Any, Any, Any]] = []  # (key, value, the key it follows)
+        previous: Any = _MISSING
+        for key, value in new.items():
+            if key in entries:
+                key_node, value_node = entries[key]
+                if key in old:
+                    self._walk(value_node, old[key], value, key_node)
+                else:  # written as null, which Kubernetes' reading leaves out of the data
+                    self._replace(value_node, value, key_node)
+            elif key not in old or not same(old[key], value):
+                added.append((key, value, previous))
+            previous = key
+        for key in old:
+            if key not in new:
+                if key not in entries:
+                    raise EditRefused(f"cannot remove {key!r}: it comes from a merged anchor")
+                self._remove_entry(node, *entries[key])
+        if added:
+            self._insert_entries(node, entries, added, merges)
+
+    def _walk_sequence(self, node: TextNode, old: list[Any], new: list[Any]) -> None:
+        if len(node.items) != len(old):
+            raise EditRefused(f"the sequence at line {node.line + 1} is not written as it reads")
+        if len(new) > len(old) and all(same(a, b) for a, b in zip(old, new, strict=False)):
+            self._append_items(node, new[len(old) :])
+            return
+        if len(new) != len(old):
+            raise EditRefused(f"cannot rewrite the sequence at line {node.line + 1} in place")
+        for item, before, after in zip(node.items, old, new, strict=False):
+            self._walk(item, before, after, None)
+
+    # --- writing ---
+
+    def _replace(self, node: TextNode, value: Any, holder: TextNode | None) -> None:
+        """Write ``value`` in place of ``node`` (a scalar, an alias, a collection of another shape)."""
+        text, style = self.text, self.style
+        block_context = node.kind != ALIAS and not self._in_flow(node)
+        if node.kind == ALIAS:
+            block_context = not self._in_flow(node)
+        if not _is_collection(value) or not block_context:
+            rendered = render_flow(value, style)
+            if node.empty and holder is not None:
+                self.edits.append(Edit(colon_end(text, holder), colon_end(text, holder), " " + rendered))
+            else:
+                self.edits.append(Edit(node.start, content_end(text, node), rendered))
+            return
+        if holder is not None:
+            indent = holder.column + (0 if isinstance(value, list) and style.indentless else style.step)
+            lines = render_block(value, indent, style)
+            start = colon_end(text, holder)
+            end = start if node.empty else content_end(text, node)
+            self.edits.append(Edit(start, end, style.newline + style.newline.join(lines)))
+            return
+        lines = render_block(value, node.column, style)
+        lines[0] = lines[0][node.column :]
+        self.edits.append(Edit(node.start, content_end(text, node), style.newline.join(lines)))
+
+    def _in_flow(self, target: TextNode) -> bool:
+        """Whether a node sits inside a flow collection (then whatever replaces it is written in flow style)."""
+        stack: list[tuple[TextNode, bool]] = [(self.document.root, False)]
+        while stack:
+            node, flow = stack.pop()
+            if node is target:
+                return flow
+            inner = flow or node.flow
+            if node.kind == MAPPING:
+                stack.extend((child, inner) for pair in node.entries for child in pair)
+            elif node.kind == SEQUENCE:
+                stack.extend((child, inner) for child in node.items)
+        return False
+
+    def _insert_entries(
+        self,
+        node: TextNode,
+        entries: dict[Any, tuple[TextNode, TextNode]],
+        added: list[tuple[Any, Any, Any]],
+        merges: bool,
+    ) -> None:
+        text, style = self.text, self.style
+        groups: dict[int, list[tuple[Any, Any]]] = {}
+        order: list[int] = []
+        for key, value, previous in added:
+            after = entries.get(previous)
+            anchor_pair = after if after is not None else (node.entries[-1] if node.entries else None)
+            if node.flow:
+                position = content_end(text, anchor_pair[1]) if anchor_pair else node.start + 1
+                if anchor_pair and anchor_pair[1].empty:
+                    position = colon_end(text, anchor_pair[0])
+            else:
+                assert anchor_pair is not None  # a block mapping has at least one entry
+                value_node = anchor_pair[1]
+                end = colon_end(text, anchor_pair[0]) if value_node.empty else content_end(text, value_node)
+                position = line_end(text, end)
+            if position not in groups:
+                groups[position] = []
+                order.append(position)
+            groups[position].append((key, value))
+        for position in order:
+            pairs = groups[position]
+            if node.flow:
+                self.edits.append(Edit(position, position, self._flow_entries(node, pairs)))
+            else:
+                indent = node.entries[0][0].column
+                lines = [line for key, value in pairs for line in render_entry(key, value, indent, style)]
+                self.edits.append(Edit(position, position, style.newline + style.newline.join(lines)))
+
+    def _flow_entries(self, node: TextNode, pairs: list[tuple[Any, Any]]) -> str:
+        style = self.style
+        rendered = [f"{render_key(k, style)}: {render_flow(v, style)}" for k, v in pairs]
+        if not node.entries:
+            return ", ".join(rendered)
+        multiline = "\n" in self.text[node.start : node.end] or "\r" in self.text[node.start : node.end]
+        if multiline:
+            indent = " " * node.entries[-1][0].column
+            return "".join("," + style.newline + indent + item for item in rendered)
+        return "".join(", " + item for item in rendered)
+
+    def _append_items(self, node: TextNode, values: list[Any]) -> None:
+        text, style = self.text, self.style
+        if node.flow:
+            rendered = [render_flow(v, style) for v in values]
+            if node.items:
+                self.edits.append(Edit(node.items[-1].end, node.items[-1].end, "".join(", " + r for r in rendered)))
+            else:
+                self.edits.append(Edit(node.start + 1, node.start + 1, ", ".join(rendered)))
+            return
+        last = node.items[-1]
+        dash = _dash_column(text, last)
+        if dash is None:
+            raise EditRefused(f"cannot append to the sequence at line {node.line + 1}")
+        gap = max(last.column - dash, 2) if last.line == _line_of(text, last.start - 1) else 2
+        lines: list[str] = []
+        for value in values:
+            if _is_collection(value):
+                inner = render_block(value, dash + gap, style)
+                lines.append(" " * dash + "-" + " " * (gap - 1) + inner[0][dash + gap :])
+                lines.extend(inner[1:])
+            else:
+                lines.append(" " * dash + "-" + " " * (gap - 1) + render_flow(value, style))
+        position = line_end(text, content_end(text, last))
+        self.edits.append(Edit(position, position, style.newline + style.newline.join(lines)))
+
+    def _remove_entry(self, node: TextNode, key: TextNode, value: TextNode) -> None:
+        text = self.text
+        if node.flow:
+            raise EditRefused(f"removing {key.value!r} from a flow mapping is not supported: fix it by hand")
+        start = line_start(text, key.start)
+        if text[start : key.start].strip(" \t"):
+            raise EditRefused(f"cannot remove {key.value!r}: it shares its line with other content")
+        end = line_end(text, colon_end(text, key) if value.empty else content_end(text, value))
+        if end < len(text):
+            end += 2 if text.startswith("\r\n", end) else 1
+        self.edits.append(Edit(start, end, ""))
+
+
+def _line_of(text: str, position: int) -> int:
+    return text.count("\n", 0, max(position, 0))
+
+
+def _data_key(key_node: TextNode, data: Mapping[Any, Any]) -> Any:
+    found: Any = _MISSING
+    for key in data:
+        if key_matches(key_node, key):
+            found = key
+    return found
+
+
+def apply_edits(text: str, edits: list[Edit]) -> str:
+    """The text with non-overlapping edits applied (overlapping ones are refused)."""
+    ordered = sorted(edits, key=lambda e: (e.start, e.end))
+    for first, second in itertools.pairwise(ordered):
+        if second.start < first.end:
+            raise EditRefused("two edits overlap: fix this file by hand")
+    pieces: list[str] = []
+    done = 0
+    for edit in ordered:
+        pieces.append(text[done : edit.start])
+        pieces.append(edit.replacement)
+        done = edit.end
+    pieces.append(text[done:])
+    return "".join(pieces)
