@@ -75,21 +75,13 @@ def _apply_yaml(plan: FilePlan) -> FileResult:
             refused.extend(Unfixed(fix.finding, "its document is not found again") for fix in fixes)
             continue
         old = expected[index]
-        accepted: list[Any] = []
-        current: list[yamledit.Edit] = []
-        copies: list[str] = []
-        new = old
-        for fix in fixes:
-            candidate = [*accepted, *fix.operations]
-            try:
-                attempt = apply(old, candidate)
-                editor = yamledit.DocumentEditor(text, trees[index], style)
-                attempt_edits = editor.diff(old, attempt)
-            except (NotApplicable, yamledit.EditRefused) as exc:
-                refused.append(Unfixed(fix.finding, str(exc)))
-                continue
-            accepted, new, current, copies = candidate, attempt, attempt_edits, editor.copied
-            applied.append(fix.finding)
+        state = _DocumentState(text, trees[index], style, old)
+        # all of a document's fixes together first (one diff), then each policy's, then one at a time: the users
+        # of an anchor that all need the same change then change it once, in the anchored node
+        state.attempt(fixes, [_by_policy, _one_by_one])
+        applied.extend(state.applied)
+        refused.extend(state.refused)
+        new, current, copies = state.new, state.edits, state.copies
         expected[index] = new
         edits.extend(current)
         notes.extend(
@@ -104,6 +96,51 @@ def _apply_yaml(plan: FilePlan) -> FileResult:
     if problem:
         return FileResult(plan, text, refused=tuple(refused), error=f"{problem}: file left untouched")
     return FileResult(plan, new_text, tuple(applied), tuple(refused), notes=tuple(notes))
+
+
+class _DocumentState:
+    """The fixes accepted so far in one document, their data and their edits."""
+
+    def __init__(self, text: str, tree: Any, style: Any, old: Any) -> None:
+        self.text, self.tree, self.style, self.old = text, tree, style, old
+        self.operations: list[Any] = []
+        self.new: Any = old
+        self.edits: list[Any] = []
+        self.copies: list[str] = []
+        self.applied: list[Finding] = []
+        self.refused: list[Unfixed] = []
+
+    def attempt(self, batch: list[Fix], splits: list[Any]) -> None:
+        from conformance.fix import yamledit
+
+        candidate = [*self.operations, *(op for fix in batch for op in fix.operations)]
+        try:
+            attempt = apply(self.old, candidate)
+            editor = yamledit.DocumentEditor(self.text, self.tree, self.style)
+            edits = editor.diff(self.old, attempt)
+        except (NotApplicable, yamledit.EditRefused) as exc:
+            if not splits:
+                self.refused.extend(Unfixed(fix.finding, str(exc)) for fix in batch)
+                return
+            parts = splits[0](batch)
+            if len(parts) == 1 and len(splits) > 1:
+                parts = splits[1](batch)
+            for part in parts:
+                self.attempt(part, splits[1:] if len(parts) > 1 else [])
+            return
+        self.operations, self.new, self.edits, self.copies = candidate, attempt, edits, editor.copied
+        self.applied.extend(fix.finding for fix in batch)
+
+
+def _one_by_one(fixes: list[Fix]) -> list[list[Fix]]:
+    return [[fix] for fix in fixes]
+
+
+def _by_policy(fixes: list[Fix]) -> list[list[Fix]]:
+    groups: dict[str, list[Fix]] = {}
+    for fix in fixes:
+        groups.setdefault(fix.finding.policy_id, []).append(fix)
+    return list(groups.values())
 
 
 def _readback_problem(text: str, expected: list[Any], before: tuple[Any, ...]) -> str:

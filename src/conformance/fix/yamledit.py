@@ -271,6 +271,9 @@ class DocumentEditor:
         if same(old, new):
             return
         if node.kind == ALIAS:
+            users = self._anchor_values.get(node.value, [])
+            if users and users[0] is not _MISSING and same(users[0], new):
+                return  # the anchored node is changed the same way, and the alias reads it
             self.copied.append(node.value)
             self._replace(node, new, holder)
             return
@@ -338,20 +341,25 @@ class DocumentEditor:
         block_context = node.kind != ALIAS and not self._in_flow(node)
         if node.kind == ALIAS:
             block_context = not self._in_flow(node)
+        start = _properties_end(text, node)  # an anchor (&a) or tag (!t) written before the value stays
+        properties = text[node.start : start].rstrip(" \t")
         if not _is_collection(value) or not block_context:
             rendered = render_flow(value, style)
             if node.empty and holder is not None:
                 self.edits.append(Edit(colon_end(text, holder), colon_end(text, holder), " " + rendered))
             else:
-                self.edits.append(Edit(node.start, content_end(text, node), rendered))
+                self.edits.append(Edit(start, content_end(text, node), rendered))
             return
         if holder is not None:
             indent = holder.column + (0 if isinstance(value, list) and style.indentless else style.step)
             lines = render_block(value, indent, style)
-            start = colon_end(text, holder)
-            end = start if node.empty else content_end(text, node)
-            self.edits.append(Edit(start, end, style.newline + style.newline.join(lines)))
+            begin = colon_end(text, holder)
+            end = begin if node.empty else content_end(text, node)
+            head = " " + properties if properties else ""
+            self.edits.append(Edit(begin, end, head + style.newline + style.newline.join(lines)))
             return
+        if properties:
+            raise EditRefused(f"cannot rewrite the anchored or tagged value at line {node.line + 1}: fix it by hand")
         lines = render_block(value, node.column, style)
         lines[0] = lines[0][node.column :]
         self.edits.append(Edit(node.start, content_end(text, node), style.newline.join(lines)))
@@ -452,6 +460,19 @@ class DocumentEditor:
         if end < len(text):
             end += 2 if text.startswith("\r\n", end) else 1
         self.edits.append(Edit(start, end, ""))
+
+
+def _properties_end(text: str, node: TextNode) -> int:
+    """Where a node's value starts after the anchor and tag written before it (``&a !!str value``)."""
+    position = node.start
+    if node.kind == ALIAS or node.empty:
+        return position
+    while position < len(text) and text[position] in "&!":
+        while position < len(text) and text[position] not in " \t\r\n,[]{}":
+            position += 1
+        while position < len(text) and text[position] in " \t":
+            position += 1
+    return position
 
 
 def _line_of(text: str, position: int) -> int:
