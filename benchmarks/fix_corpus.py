@@ -47,7 +47,9 @@ def _fixing_policies(tool: str) -> set[str]:
     listed = subprocess.run([tool, "policies", "list", "-f", "json"], capture_output=True, text=True, check=True)
     fixing = set()
     for info in json.loads(listed.stdout):
-        explained = subprocess.run([tool, "policies", "explain", info["id"]], capture_output=True, text=True, check=True)
+        explained = subprocess.run(
+            [tool, "policies", "explain", info["id"]], capture_output=True, text=True, check=True
+        )
         if "Autofix: yes" in explained.stdout:
             fixing.add(info["id"])
     return fixing

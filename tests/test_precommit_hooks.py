@@ -21,8 +21,10 @@ DEPLOYMENT, PDB, SERVICE = COMPLIANT.split("\n---\n")
 
 def test_hooks_file_declares_both_hooks() -> None:
     hooks = {hook["id"]: hook for hook in yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())}
-    assert set(hooks) == {"conformance", "conformance-repo"}
+    assert set(hooks) == {"conformance", "conformance-repo", "conformance-fix"}
     assert hooks["conformance"]["types_or"] == ["yaml", "json", "dockerfile"]
+    assert hooks["conformance-fix"]["types_or"] == ["yaml", "json", "dockerfile"]
+    assert all(hook["entry"].split()[-1] == "--" or "-- " in hook["entry"] for hook in hooks.values())
     assert hooks["conformance-repo"]["pass_filenames"] is False
     assert hooks["conformance-repo"]["always_run"] is True
 
@@ -104,3 +106,22 @@ def test_repository_hook_checks_repository_standards(project: Path, pre_commit_h
     (project / ".env").unlink()
     passed = _try_repo(project, pre_commit_home, "conformance-repo")
     assert passed.returncode == 0, passed.stdout + passed.stderr
+
+
+def test_fix_hook_fixes_staged_files_and_fails_the_commit_once(project: Path, pre_commit_home: Path) -> None:
+    manifest = project / "deploy" / "app.yaml"
+    token = "      automountServiceAccountToken: false"
+    broken = DEPLOYMENT.replace(token, "      hostNetwork: true   # why?\n" + token) + "\n"
+    manifest.write_text(broken)
+    _git(project, "add", "deploy/app.yaml")
+
+    fixed = _try_repo(project, pre_commit_home, "conformance-fix")
+    output = fixed.stdout + fixed.stderr
+    assert fixed.returncode != 0, output  # files were changed: the developer reviews and stages them
+    assert "fixed deploy/app.yaml: k8s/no-host-network" in output, output
+    assert manifest.read_text() == broken.replace("hostNetwork: true   # why?", "hostNetwork: false   # why?")
+
+    _git(project, "add", "deploy/app.yaml")
+    passed = _try_repo(project, pre_commit_home, "conformance-fix")
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    assert manifest.read_text() == broken.replace("hostNetwork: true", "hostNetwork: false")

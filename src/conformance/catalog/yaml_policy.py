@@ -255,14 +255,14 @@ def _fixer(violations: Any, autofix: Mapping[str, Any], options: Mapping[str, An
     whose ``test`` operations hold on that node as the schema saw it (a container with the pod's defaults)."""
     if "operations" not in autofix:
         return None
-    from conformance.fix.operations import TEST, NotApplicable, operations_from_spec, test_holds
+    from conformance.fix.operations import TEST, NotApplicable, holds, operations_from_spec
 
     operations = operations_from_spec(substitute_options(autofix["operations"], options), "autofix.operations")
 
     def fixer(violation: Violation, target: Any, ctx: CheckContext) -> tuple[Any, ...]:
         for found, node, base in violations(target):
             if found.path == violation.path and found.message == violation.message:
-                failed = [op for op in operations if op.op == TEST and not test_holds(node, op)]
+                failed = [op for op in operations if op.op == TEST and not holds(node, op)]
                 if failed:
                     raise NotApplicable(f"{'/'.join(map(str, failed[0].path))} is set: left for review")
                 return tuple(op.moved(base) for op in operations if op.op != TEST)

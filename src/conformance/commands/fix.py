@@ -31,7 +31,7 @@ def run_fix(
 ) -> int:
     """``conformance fix``: returns the exit code."""
     from conformance.fix.apply import apply_file
-    from conformance.fix.plan import make_plan
+    from conformance.fix.plan import Unfixed, make_plan
     from conformance.planning.plan import ScanRequest, execute_scan, prepare_scan
 
     if "-" in paths:
@@ -62,9 +62,11 @@ def run_fix(
     left = list(plan.unfixed)
     for file_plan in plan.files:
         outcome = apply_file(file_plan, by_id)
-        left.extend(outcome.refused)
+        if not outcome.error:
+            left.extend(outcome.refused)
         if outcome.error:
             errors.append(f"{file_plan.display}: {outcome.error}")
+            left.extend(Unfixed(fix.finding, "its file is left untouched (see the error)") for fix in file_plan.fixes)
             continue
         for note in outcome.notes:
             print(f"conformance: note: {file_plan.display}: {note}", file=sys.stderr)

@@ -107,7 +107,7 @@ def exists(data: Any, path: Path) -> bool:
     return value_at(data, path) is not _MISSING
 
 
-def test_holds(data: Any, operation: Operation) -> bool:
+def holds(data: Any, operation: Operation) -> bool:
     """Whether a ``test`` operation holds on the data."""
     found = value_at(data, operation.path)
     if operation.absent:
@@ -129,7 +129,7 @@ def apply(data: Any, operations: Sequence[Operation]) -> Any:
 
 def _apply_one(data: Any, operation: Operation) -> Any:
     if operation.op == TEST:
-        if not test_holds(data, operation):
+        if not holds(data, operation):
             raise NotApplicable(f"test of {'/'.join(map(str, operation.path))} does not hold")
         return data
     *parents, last = operation.path
