@@ -37,6 +37,10 @@ Shared helpers: image references (:func:`split_reference`, :func:`has_valid_dige
 (:func:`is_secret_name`, :func:`looks_like_literal_secret`), YAML (:func:`parse_yaml`, :func:`locate`) and
 :func:`format_message`.
 
+Autofix: a policy may also define ``fix(violation, target, ctx)`` returning :class:`Operation` values (``add``,
+``replace``, ``remove``, ``test``; paths relative to the target, as violations' are) or raising
+:class:`NotApplicable` with the reason; or set ``NO_FIX = "why"`` (see "Autofix" in the README).
+
 A violation's path is relative to the target (a resource, a document, an instruction index, or ``(file,
 line)`` for a repository); the engine turns it into a line and column and stamps id and severity.
 
