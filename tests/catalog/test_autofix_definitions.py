@@ -103,7 +103,7 @@ def test_repository_policies_cannot_fix(tmp_path: Path) -> None:
         autofix: {operations: [{op: add, path: /a, value: 1}]}
         """
     )
-    with pytest.raises(PolicyDefinitionError, match="autofix.operations: repository policies cannot fix"):
+    with pytest.raises(PolicyDefinitionError, match=r"autofix\.operations: repository policies cannot fix"):
         load_yaml_policy(_write(tmp_path, text), "acme/readme")
 
 
@@ -120,9 +120,9 @@ def _module(**names: object) -> ModuleType:
 def test_python_fix_and_no_fix_are_checked() -> None:
     assert definition_from_module(_module(fix=lambda v, t, c: ()), "p.py").fixes
     assert definition_from_module(_module(NO_FIX=" needs a human "), "p.py").no_fix_reason == "needs a human"
-    with pytest.raises(PolicyDefinitionError, match="p.py: field fix: must be a fix"):
+    with pytest.raises(PolicyDefinitionError, match=r"p\.py: field fix: must be a fix"):
         definition_from_module(_module(fix="add"), "p.py")
-    with pytest.raises(PolicyDefinitionError, match="p.py: field NO_FIX: must be a string"):
+    with pytest.raises(PolicyDefinitionError, match=r"p\.py: field NO_FIX: must be a string"):
         definition_from_module(_module(NO_FIX=True), "p.py")
 
 

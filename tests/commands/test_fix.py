@@ -131,7 +131,8 @@ def test_standard_input_cannot_be_fixed(tree: Path) -> None:
 
 
 def test_suppressed_findings_are_not_fixed(tree: Path) -> None:
-    suppressed = POD.replace("hostNetwork: true", "hostNetwork: true  # conformance:ignore k8s/no-host-network reason=\"reviewed\"")
+    comment = '# conformance:ignore k8s/no-host-network reason="reviewed"'
+    suppressed = POD.replace("hostNetwork: true", "hostNetwork: true  " + comment)
     (tree / "pod.yaml").write_text(suppressed)
     assert _fix(".").exit_code == 0
     assert (tree / "pod.yaml").read_text() == suppressed

@@ -186,7 +186,7 @@ def definition_from_document(doc: Mapping[str, Any], policy_id: str, source: str
                 for container in k8s.containers(resource, container_types):
                     yield container.data, container, container.path
 
-        def violations(resource: k8s.Resource) -> Iterator[tuple[Violation, Any, tuple[Any, ...]]]:
+        def violations(resource: k8s.Resource) -> Iterator[tuple[Violation, Any, tuple[Any, ...], Any]]:
             """Each violation with the node the schema saw and the path of the selected node as written."""
             for node, container, base in selected(resource):
                 errors = validator.errors(node)
@@ -219,10 +219,11 @@ def definition_from_document(doc: Mapping[str, Any], policy_id: str, source: str
                         Violation(format_message(chosen, values), path, key),
                         node,
                         container.path if container else base,
+                        error,
                     )
 
         def check(resource: k8s.Resource, ctx: CheckContext) -> Iterator[Violation]:
-            for violation, _, _ in violations(resource):
+            for violation, *_ in violations(resource):
                 yield violation
 
         return Policy(
@@ -230,7 +231,7 @@ def definition_from_document(doc: Mapping[str, Any], policy_id: str, source: str
             kinds=kinds,
             check=check,
             options=dict(options),
-            fixer=_fixer(violations, autofix, options),
+            fixer=_fixer(violations, validator.errors, autofix, options),
         )
 
     return _definition(doc, info, option_specs, build)
@@ -250,22 +251,29 @@ def _definition(
     )
 
 
-def _fixer(violations: Any, autofix: Mapping[str, Any], options: Mapping[str, Any]) -> Any:
+def _fixer(violations: Any, errors_of: Any, autofix: Mapping[str, Any], options: Mapping[str, Any]) -> Any:
     """The policy's ``fixer``: its ``autofix.operations`` relative to the node a violation's schema error is in,
-    whose ``test`` operations hold on that node as the schema saw it (a container with the pod's defaults)."""
+    when its ``test`` operations hold on that node as the schema saw it (a container with the pod's defaults) and
+    the schema, run again on the patched node, no longer reports that error (``runAsNonRoot: true`` beside
+    ``runAsUser: 0`` would not remove the finding, and the kubelet would refuse the pod)."""
     if "operations" not in autofix:
         return None
-    from conformance.fix.operations import TEST, NotApplicable, holds, operations_from_spec
+    from conformance.fix.operations import TEST, NotApplicable, apply, holds, operations_from_spec
 
     operations = operations_from_spec(substitute_options(autofix["operations"], options), "autofix.operations")
 
     def fixer(violation: Violation, target: Any, ctx: CheckContext) -> tuple[Any, ...]:
-        for found, node, base in violations(target):
+        for found, node, base, error in violations(target):
             if found.path == violation.path and found.message == violation.message:
                 failed = [op for op in operations if op.op == TEST and not holds(node, op)]
                 if failed:
-                    raise NotApplicable(f"{'/'.join(map(str, failed[0].path))} is set: left for review")
-                return tuple(op.moved(base) for op in operations if op.op != TEST)
+                    where = "/".join(map(str, failed[0].path))
+                    raise NotApplicable(f"{where} {'is set' if failed[0].absent else 'differs'}: left for review")
+                edits = tuple(op for op in operations if op.op != TEST)
+                patched = errors_of(apply(node, edits))
+                if any(e.path == error.path and e.message == error.message for e in patched):
+                    raise NotApplicable("its fix would not remove the finding: left for review")
+                return tuple(op.moved(base) for op in edits)
         raise NotApplicable("the violation was not found again")
 
     return fixer
@@ -303,7 +311,7 @@ def _yaml_file_definition(doc: Mapping[str, Any], info: PolicyInfo, files: tuple
     def build(options: Mapping[str, Any], severity: str) -> Policy:
         validator = compile_schema(substitute_options(raw_schema, options))
 
-        def violations(document: Any) -> Iterator[tuple[Violation, Any, tuple[Any, ...]]]:
+        def violations(document: Any) -> Iterator[tuple[Violation, Any, tuple[Any, ...], Any]]:
             errors = validator.errors(document.data)
             for error in errors[:1] if first_only else errors:
                 values = {
@@ -316,10 +324,10 @@ def _yaml_file_definition(doc: Mapping[str, Any], info: PolicyInfo, files: tuple
                     "options": options,
                 }
                 message = format_message(by_key.get(str(values["key"]), template), values)
-                yield Violation(message, error.path), document.data, ()
+                yield Violation(message, error.path), document.data, (), error
 
         def check(document: Any, ctx: CheckContext) -> Iterator[Violation]:
-            for violation, _, _ in violations(document):
+            for violation, *_ in violations(document):
                 yield violation
 
         return Policy(
@@ -329,7 +337,7 @@ def _yaml_file_definition(doc: Mapping[str, Any], info: PolicyInfo, files: tuple
             options=dict(options),
             target=YAML_FILE,
             files=files,
-            fixer=_fixer(violations, doc.get("autofix", {}), options),
+            fixer=_fixer(violations, validator.errors, doc.get("autofix", {}), options),
         )
 
     return _definition(doc, info, doc.get("options", {}), build)
