@@ -121,3 +121,20 @@ def test_apply_edits_refuses_overlaps() -> None:
     with pytest.raises(yamledit.EditRefused):
         yamledit.apply_edits("abcdef", [yamledit.Edit(0, 3, "x"), yamledit.Edit(2, 4, "y")])
     assert yamledit.apply_edits("abcdef", [yamledit.Edit(4, 4, "Z"), yamledit.Edit(0, 1, "")]) == "bcdZef"
+
+
+def test_keys_are_matched_as_the_scanner_reads_them() -> None:
+    root = yamltree.parse('on: push\n"on": x\n8080: a\nyes: b\n')[0].root
+    keys = [key for key, _ in root.entries]
+    assert yamledit.key_matches(keys[0], True) and not yamledit.key_matches(keys[0], "on-ish")
+    assert yamledit.key_matches(keys[0], "true")  # a Kubernetes object's JSON key
+    assert yamledit.key_matches(keys[1], "on") and not yamledit.key_matches(keys[1], True)
+    assert yamledit.key_matches(keys[2], 8080) and yamledit.key_matches(keys[2], "8080")
+    assert yamledit.key_matches(keys[3], True)
+
+
+def test_a_workflow_permissions_key_lands_after_on_whatever_its_spelling() -> None:
+    text = "name: ci\non: [push]\njobs: {}\n"
+    assert _fixed(text, Operation("add", ("permissions",), {"contents": "read"}, after=True)) == (
+        "name: ci\non: [push]\npermissions:\n  contents: read\njobs: {}\n"
+    )

@@ -23,6 +23,7 @@ import re
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from conformance.fix.yamltree import (
@@ -124,14 +125,19 @@ def render_scalar(value: Any, style: Style) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
-def _reads_as_string(text: str) -> bool:
-    """Whether a plain scalar reads back as this string in YAML 1.1 and in Kubernetes' reading."""
+@lru_cache(maxsize=4096)
+def _plain_tag(text: str) -> str:
+    """The tag YAML 1.1 (PyYAML's resolver, as the scanner's) gives a plain scalar."""
     import yaml
 
+    return str(yaml.resolver.Resolver().resolve(yaml.ScalarNode, text, (True, False)))
+
+
+def _reads_as_string(text: str) -> bool:
+    """Whether a plain scalar reads back as this string in YAML 1.1 and in Kubernetes' reading."""
     from conformance import goyaml
 
-    resolved = yaml.resolver.Resolver().resolve(yaml.ScalarNode, text, (True, False))
-    return resolved == "tag:yaml.org,2002:str" and goyaml.plain_scalar(text) == text
+    return _plain_tag(text) == "tag:yaml.org,2002:str" and goyaml.plain_scalar(text) == text
 
 
 def render_key(key: Any, style: Style) -> str:
@@ -190,11 +196,7 @@ def key_matches(node: TextNode, key: Any) -> bool:
     if node.kind != SCALAR:
         return False
     plain = node.style is None
-    tag = (
-        yaml.resolver.Resolver().resolve(yaml.ScalarNode, node.value, (plain, False))
-        if plain
-        else "tag:yaml.org,2002:str"
-    )
+    tag = _plain_tag(node.value) if plain else "tag:yaml.org,2002:str"
     return bool(_key_matches(yaml.ScalarNode(tag, node.value, style=node.style), key))
 
 
