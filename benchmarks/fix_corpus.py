@@ -43,6 +43,13 @@ def _scan(tool: str, tree: Path) -> list[dict[str, object]]:
     return [f for f in report["findings"] if f["status"] == "active"]
 
 
+def _children_cpu() -> float:
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _fixing_policies(tool: str) -> set[str]:
     listed = subprocess.run([tool, "policies", "list", "-f", "json"], capture_output=True, text=True, check=True)
     fixing = set()
@@ -72,9 +79,9 @@ def main() -> int:
                 path.chmod(path.stat().st_mode | 0o200)
         before_bytes = {p: p.read_bytes() for p in tree.rglob("*") if p.is_file() and not p.is_symlink()}
         before = _scan(tool, tree)
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), _children_cpu()
         run = subprocess.run([tool, "fix", "."], cwd=tree, capture_output=True, text=True, check=False)
-        seconds = time.perf_counter() - start
+        seconds, cpu = time.perf_counter() - start, _children_cpu() - cpu_start
         after = _scan(tool, tree)
         changed = sum(1 for p, data in before_bytes.items() if p.read_bytes() != data)
     left = Counter()
@@ -89,7 +96,7 @@ def main() -> int:
     known = {(f["policy"], f["fingerprint"]) for f in before}
     new = [f for f in after if (f["policy"], f["fingerprint"]) not in known]
     problems = []
-    print(f"conformance fix: {seconds:.1f} s wall, {changed} files changed, exit {run.returncode}")
+    print(f"conformance fix: {seconds:.1f} s wall, {cpu:.1f} s CPU, {changed} files changed, exit {run.returncode}")
     print(f"{'policy':45} {'before':>7} {'after':>7} {'left':>7}")
     for policy in sorted(set(count_before) | set(count_after)):
         mark = ""
@@ -113,6 +120,7 @@ def main() -> int:
     if args.json:
         numbers = {
             "seconds": seconds,
+            "cpu_seconds": cpu,
             "files_changed": changed,
             "before": dict(count_before),
             "after": dict(count_after),
