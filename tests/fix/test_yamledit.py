@@ -25,16 +25,6 @@ def _fixed(text: str, *operations: Operation, document: int = 0) -> str:
     return result.text
 
 
-def test_style_is_detected_per_file() -> None:
-    four = "a:\n    b:\n        c: 1\n    d:\n    -   x\n"
-    style = yamledit.detect_style(four, yamltree.parse(four))
-    assert (style.step, style.indentless, style.newline, style.json) == (4, True, "\n", False)
-    two = "a:\r\n  b: 1\r\n  l:\r\n    - x\r\n"
-    style = yamledit.detect_style(two, yamltree.parse(two))
-    assert (style.step, style.indentless, style.newline) == (2, False, "\r\n")
-    assert yamledit.detect_style('{"a": 1}', yamltree.parse('{"a": 1}')).json
-
-
 def test_a_new_key_goes_after_a_block_scalar_without_touching_it() -> None:
     text = "a:\n  script: |\n    echo hi\n\n  # comment\nb: 1\n"
     assert (

@@ -45,7 +45,7 @@ def apply_file(plan: FilePlan, policies: Mapping[str, Policy]) -> FileResult:
 
 def _apply_yaml(plan: FilePlan) -> FileResult:
     from conformance import yamlio
-    from conformance.fix import yamledit, yamltree
+    from conformance.fix import yamledit, yamlstyle, yamltree
 
     text = plan.text
     loaded = yamlio.load(text)
@@ -61,7 +61,7 @@ def _apply_yaml(plan: FilePlan) -> FileResult:
         return FileResult(
             plan, text, error="the round-trip parser reads another number of documents: file left untouched"
         )
-    style = yamledit.detect_style(text, trees)
+    style = yamlstyle.detect_style(text, trees)
     by_document: dict[int, list[Fix]] = {}
     for fix in plan.fixes:
         by_document.setdefault(fix.document or 0, []).append(fix)
