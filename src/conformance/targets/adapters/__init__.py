@@ -12,7 +12,8 @@ An adapter says, for its target:
   origin of the file it is in.
 
 The engine loops over :data:`ADAPTERS` and holds no branch per target. Adding a target (a Helm chart, a
-kustomization) is adding an adapter here. Editing (autofix) will be one more method of this protocol.
+kustomization) is adding an adapter here. Editing (autofix) goes by file format, not by adapter (the Kubernetes
+and YAML-document fixes of one file are one edit of its text): see :mod:`conformance.fix.apply`.
 """
 
 from __future__ import annotations
