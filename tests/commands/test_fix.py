@@ -150,3 +150,11 @@ def test_the_installed_command_fixes(tree: Path) -> None:
     run = subprocess.run(command, cwd=tree, capture_output=True, text=True, check=False)
     assert run.returncode == 1, run.stderr
     assert "+  hostNetwork: false" in run.stdout
+
+
+def test_a_named_symbolic_link_is_not_written_through(tree: Path) -> None:
+    (tree / "link.yaml").symlink_to(tree / "pod.yaml")
+    result = _fix("link.yaml")
+    assert result.exit_code == 2
+    assert "link.yaml: it is a symbolic link (fix the file it points at): not fixed" in result.stderr
+    assert (tree / "pod.yaml").read_text() == POD and (tree / "link.yaml").is_symlink()
