@@ -25,6 +25,7 @@ from conformance.report.model import (
     LevelBucket,
     LevelChange,
     Offender,
+    PairOutcome,
     PolicyRow,
     Report,
     ReportFinding,
@@ -249,7 +250,33 @@ def _repository_row(
         failing_policies=_failing_policies(repository),
         new_findings=tuple(finding.id for finding in mine if finding.change == "new"),
         fixed_findings=tuple(finding.id for finding in mine if finding.change == "fixed"),
+        outcomes=() if failed else _pairs(repository, ids),
     )
+
+
+def _pairs(repository: RepositoryResult, ids: FindingIds) -> tuple[PairOutcome, ...]:
+    pairs = []
+    for outcome in repository.policies:
+        behind = [
+            (record.status, ids[(repository.id, index)])
+            for index, record in enumerate(repository.findings)
+            if record.policy_id == outcome.policy_id
+        ]
+        statuses = [status for status, _ in behind]
+        pairs.append(
+            PairOutcome(
+                policy_id=outcome.policy_id,
+                severity=outcome.severity,
+                outcome=outcome.outcome,
+                fail=statuses.count("fail"),
+                error=statuses.count("error"),
+                suppressed=statuses.count("suppressed"),
+                waived=statuses.count("waived"),
+                baselined=statuses.count("baselined"),
+                findings=tuple(finding_id for _, finding_id in behind),
+            )
+        )
+    return tuple(pairs)
 
 
 def _teams(latest: RunResult, rows: Sequence[RepositoryRow], ids: FindingIds) -> tuple[TeamRow, ...]:

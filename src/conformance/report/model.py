@@ -142,6 +142,22 @@ class TrendPoint(_Record):
 
 
 @dataclass(frozen=True)
+class PairOutcome(_Record):
+    """One policy on one repository: its outcome and its findings by status."""
+
+    policy_id: str
+    severity: str
+    outcome: str
+    """pass, fail, not-applicable or error."""
+    fail: int
+    error: int
+    suppressed: int
+    waived: int
+    baselined: int
+    findings: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class RepositoryRow(_Record):
     id: str
     url: str
@@ -158,6 +174,8 @@ class RepositoryRow(_Record):
     failing_policies: tuple[str, ...]
     new_findings: tuple[str, ...]
     fixed_findings: tuple[str, ...]
+    outcomes: tuple[PairOutcome, ...]
+    """Every policy the scan ran on the repository (none when it could not be scanned)."""
 
 
 @dataclass(frozen=True)
