@@ -4,7 +4,9 @@ repository that could not be scanned, a new repository, and names and messages w
 
 from __future__ import annotations
 
+import os
 from datetime import date
+from pathlib import Path
 
 from conformance.org.results import FindingRecord, PolicyOutcome, RepositoryResult, RunResult
 
@@ -110,3 +112,17 @@ def latest_run() -> RunResult:
 
 def two_runs() -> list[RunResult]:
     return [previous_run(), latest_run()]
+
+
+GOLDEN = Path(__file__).parent / "golden"
+UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
+
+
+def check_golden(name: str, text: str) -> None:
+    """Compare with ``golden/<name>``; ``UPDATE_GOLDEN=1`` rewrites it (never in CI)."""
+    golden = GOLDEN / name
+    if UPDATE or not golden.exists():
+        assert os.environ.get("CI") != "true", f"golden file {name} is missing in CI"
+        golden.parent.mkdir(exist_ok=True)
+        golden.write_text(text, encoding="utf-8", newline="")
+    assert text == golden.read_bytes().decode("utf-8"), f"output differs from golden/{name}"

@@ -169,7 +169,8 @@ class RepositoryRow(_Record):
     level: str | None
     previous_level: str | None
     level_change: str
-    """``up``, ``down``, ``same``, ``new`` (not in the previous run) or empty (no previous run)."""
+    """``up``, ``down``, ``same``, ``changed`` (a level name the latest run does not define), ``new`` (not in the
+    previous run) or empty (no previous run, or not scanned in one of the two)."""
     score: Score
     failing_policies: tuple[str, ...]
     new_findings: tuple[str, ...]
@@ -219,7 +220,7 @@ class LevelChange(_Record):
     before: str | None
     after: str | None
     direction: str
-    """``up`` or ``down``."""
+    """``up``, ``down`` or ``changed`` (a level the latest run does not define)."""
 
 
 @dataclass(frozen=True)
