@@ -9,10 +9,10 @@ import json
 import re
 
 import pytest
-from org_report_samples import IMG, SCRIPT, TODAY, latest_run, two_runs
 
 from conformance.report.build import build_report
 from conformance.report.html_format import content_security_policy, script_json, to_html
+from org_report_samples import IMG, SCRIPT, TODAY, latest_run, two_runs
 
 
 @pytest.fixture(scope="module")

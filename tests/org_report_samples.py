@@ -114,7 +114,7 @@ def two_runs() -> list[RunResult]:
     return [previous_run(), latest_run()]
 
 
-GOLDEN = Path(__file__).parent / "golden"
+GOLDEN = Path(__file__).parent / "report" / "golden"
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
 
 
