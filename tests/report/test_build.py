@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
 
 import pytest
+
+from conformance.report.build import build_report
+from conformance.report.model import LevelChange, Offender
 from org_report_samples import (
     FORMULA_TEAM,
     TODAY,
@@ -17,9 +19,6 @@ from org_report_samples import (
     run,
     two_runs,
 )
-
-from conformance.report.build import build_report
-from conformance.report.model import LevelChange, Offender
 
 
 @pytest.fixture(scope="module")
@@ -115,26 +114,6 @@ def test_changes_since_the_previous_run(report) -> None:
     assert [f.change for f in report.findings if f.repository == "beta"] == ["existing", "new", "new"]
 
 
-def test_waivers_and_suppressions_with_expiry(report) -> None:
-    table = [(e.state, e.days_left, e.repository, e.kind, e.policy_id, e.owner, e.expires, e.findings)
-             for e in report.exemptions]
-    assert table == [
-        ("expired", -2, "delta", "waiver", "repo/readme", "bob", "2026-11-30", ("F8",)),
-        ("expiring", 10, "alpha", "waiver", "k8s/no-host-network", "alice", "2026-12-12", ("F1",)),
-        ("permanent", None, "beta", "inline", "repo/readme", None, None, ("F5",)),
-        ("permanent", None, "delta", "baseline", "k8s/run-as-non-root", None, None, ("F7",)),
-    ]
-
-
-def test_a_waiver_still_in_force_at_scan_time_can_be_expired_on_the_report_day() -> None:
-    later = build_report(two_runs(), date(2026, 12, 13))
-    alpha = next(e for e in later.exemptions if e.repository == "alpha")
-    assert (alpha.state, alpha.days_left) == ("expired", -1)
-    far = build_report(two_runs(), date(2026, 11, 1))
-    alpha = next(e for e in far.exemptions if e.repository == "alpha")
-    assert (alpha.state, alpha.days_left) == ("active", 41)
-
-
 def test_one_run_has_no_changes() -> None:
     report = build_report([latest_run()], TODAY)
     assert report.previous is None and report.changes is None
@@ -169,13 +148,3 @@ def test_a_repository_unscannable_before_is_not_compared() -> None:
     assert (row.team, row.level_change, row.previous_level, row.new_findings) == ("(no team)", "", None, ())
     assert report.changes.new_findings == () and report.changes.newly_failing == ()
     assert report.changes.level_changes == ()
-
-
-def test_an_unreadable_expiry_is_shown_as_unknown() -> None:
-    odd = run("r1", "2026-11-01", (
-        repository("solo", "t", "bronze", outcomes(p1="pass"), (
-            finding("s1", "k8s/no-host-network", "waived", suppression_kind="waiver", expires="someday"),
-        )),
-    ))
-    (exemption,) = build_report([odd], TODAY).exemptions
-    assert (exemption.state, exemption.days_left, exemption.expires) == ("unknown", None, "someday")

@@ -9,19 +9,18 @@ they are listed apart, with their reason.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
 
-from conformance.model import EXPIRED_WAIVER
 from conformance.org.results import FAILED, FindingRecord, RepositoryResult, RunResult
+from conformance.report.exemptions import exemptions
 from conformance.report.model import (
     ACTIVE,
     NO_LEVEL,
     NO_TEAM,
     NOT_SCANNED,
     Changes,
-    Exemption,
+    FindingIds,
     LevelBucket,
     LevelChange,
     Offender,
@@ -36,14 +35,7 @@ from conformance.report.model import (
     TrendPoint,
 )
 
-EXPIRING_DAYS = 30
-"""A waiver ending within this many days of the report's day is highlighted."""
 WORST_OFFENDERS = 5
-
-_EXPIRED_NOTICE = re.compile(
-    r"^waiver (?P<key>.*?) for (?P<policy>\S+) \(owner (?P<owner>.*)\) expired on (?P<expires>\d{4}-\d{2}-\d{2}):"
-)
-_STATE_ORDER = {"expired": 0, "expiring": 1, "unknown": 2, "active": 3, "permanent": 4}
 
 
 def build_report(runs: Sequence[RunResult], today: date) -> Report:
@@ -74,7 +66,7 @@ def build_report(runs: Sequence[RunResult], today: date) -> Report:
         teams=_teams(latest, rows, ids),
         policies=_policies(scanned, ids),
         changes=_changes(latest, previous, rows, findings) if previous else None,
-        exemptions=_exemptions(latest, ids, today),
+        exemptions=exemptions(latest, ids, today),
         findings=tuple(findings),
     )
 
@@ -96,10 +88,6 @@ def _run_info(run: RunResult) -> RunInfo:
         scanned=len(run.repositories) - counts.get(FAILED, 0),
         unscannable=counts.get(FAILED, 0),
     )
-
-
-FindingIds = Mapping[tuple[str, int], str]
-"""(repository id, index of the finding in that repository's record) → report finding id."""
 
 
 def _findings(latest: RunResult, previous: RunResult | None) -> tuple[list[ReportFinding], FindingIds]:
@@ -286,9 +274,9 @@ def _teams(latest: RunResult, rows: Sequence[RepositoryRow], ids: FindingIds) ->
         members = [repository for repository in latest.repositories if _team(repository) == name]
         scanned = [repository for repository in members if repository.status != FAILED]
         buckets = []
-        for level in (*latest.levels, NO_LEVEL):
-            wanted = None if level == NO_LEVEL else level
-            buckets.append(LevelBucket(level, tuple(r.id for r in scanned if r.level == wanted)))
+        for level in latest.levels:
+            buckets.append(LevelBucket(level, tuple(r.id for r in scanned if r.level == level)))
+        buckets.append(LevelBucket(NO_LEVEL, tuple(r.id for r in scanned if r.level not in latest.levels)))
         buckets.append(LevelBucket(NOT_SCANNED, tuple(r.id for r in members if r.status == FAILED)))
         failing = sorted({policy for repository in scanned for policy in _failing_policies(repository)})
         teams.append(
@@ -361,56 +349,4 @@ def _changes(
         level_changes=tuple(level_changes),
         newly_failing=tuple(newly_failing),
         newly_unscannable=tuple(newly_unscannable),
-    )
-
-
-def _expiry(expires: str | None, today: date) -> tuple[str, int | None]:
-    if expires is None:
-        return "permanent", None
-    try:
-        days = (date.fromisoformat(expires) - today).days
-    except ValueError:
-        return "unknown", None
-    if days < 0:
-        return "expired", days
-    return ("expiring" if days <= EXPIRING_DAYS else "active"), days
-
-
-def _exemptions(latest: RunResult, ids: FindingIds, today: date) -> tuple[Exemption, ...]:
-    """Waivers and suppressions in force at scan time, grouped with their findings; then the waivers the
-    scan already found expired (their ``conformance/expired-waiver`` notices)."""
-    groups: dict[tuple[str, str, str, str | None, str | None, str | None], list[str]] = {}
-    expired: list[Exemption] = []
-    for repository in latest.repositories:
-        for index, record in enumerate(repository.findings):
-            finding_id = ids[(repository.id, index)]
-            if record.policy_id == EXPIRED_WAIVER:
-                expired.append(_expired_notice(repository.id, record, finding_id, today))
-            elif record.suppression_kind and record.status not in ACTIVE:
-                key = (repository.id, record.suppression_kind, record.policy_id, record.owner, record.reason,
-                       record.expires)
-                groups.setdefault(key, []).append(finding_id)
-    exemptions = [
-        Exemption(repository, kind, policy_id, owner, reason, expires, *_expiry(expires, today), tuple(behind))
-        for (repository, kind, policy_id, owner, reason, expires), behind in groups.items()
-    ]
-    exemptions.extend(expired)
-    return tuple(
-        sorted(
-            exemptions,
-            key=lambda e: (_STATE_ORDER[e.state], e.days_left if e.days_left is not None else 0, e.repository,
-                           e.policy_id, e.kind),
-        )
-    )
-
-
-def _expired_notice(repository: str, record: FindingRecord, finding_id: str, today: date) -> Exemption:
-    match = _EXPIRED_NOTICE.match(record.message)
-    if match is None:
-        return Exemption(repository, "waiver", "", None, record.message, None, "expired", None, (finding_id,))
-    expires = match.group("expires")
-    _, days = _expiry(expires, today)
-    return Exemption(
-        repository, "waiver", match.group("policy"), match.group("owner"), None, expires, "expired", days,
-        (finding_id,)
     )

@@ -6,6 +6,7 @@ Every number that counts findings carries the ids of the findings behind it (``F
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -19,6 +20,9 @@ NO_TEAM = "(no team)"
 NO_LEVEL = "(none)"
 """The bucket of repositories that did not reach the first level."""
 NOT_SCANNED = "(not scanned)"
+
+FindingIds = Mapping[tuple[str, int], str]
+"""(repository id, index of the finding in that repository's record) → report finding id."""
 
 
 def _plain(value: Any) -> Any:
