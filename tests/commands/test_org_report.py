@@ -76,6 +76,11 @@ def test_the_default_history_is_a_sqlite_file_here(tmp_path: Path, calls) -> Non
     assert "Compared with" not in (tmp_path / "r.md").read_text()
 
 
+def test_a_plain_path_is_a_sqlite_file(tmp_path: Path, calls) -> None:
+    assert _invoke("--db", "runs/history.db", "-o", str(tmp_path / "r.json"), "-f", "json").exit_code == 0
+    assert calls == [("sqlite:///runs/history.db", None)]
+
+
 def test_standard_output(calls) -> None:
     result = _invoke("-f", "csv", "-o", "-", "--today", "2026-12-02")
     assert result.exit_code == 0

@@ -23,8 +23,10 @@ DB_ENV = "CONFORMANCE_DB"
 
 
 def history_url(db: str | None) -> str:
-    """``--db``, else ``CONFORMANCE_DB``, else a SQLite file in the current directory."""
-    return db or os.environ.get(DB_ENV) or DEFAULT_DB
+    """``--db``, else ``CONFORMANCE_DB``, else a SQLite file in the current directory; a plain path is a SQLite
+    file (as ``conformance.history.resolve_url`` reads it)."""
+    value = db or os.environ.get(DB_ENV) or DEFAULT_DB
+    return value if "://" in value else f"sqlite:///{value}"
 
 
 def load_runs(url: str, limit: int | None) -> list[RunResult]:
