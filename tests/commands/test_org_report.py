@@ -136,3 +136,19 @@ def test_usage_errors(args: list[str], calls) -> None:
     result = _invoke(*args)
     assert result.exit_code == 2
     assert calls == []
+
+
+def test_the_report_of_a_real_history_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Runs appended to a SQLite history, read back by the command (runs once conformance.history is merged)."""
+    history = pytest.importorskip("conformance.history", reason="conformance.history is built on another branch")
+    monkeypatch.delenv("CONFORMANCE_DB", raising=False)
+    url = f"sqlite:///{tmp_path / 'history.sqlite'}"
+    for sample in two_runs():
+        history.append_run(url, sample)
+    out = tmp_path / "report.json"
+    result = _invoke("--db", url, "-f", "json", "-o", str(out), "--today", "2026-12-02")
+    assert result.exit_code == 0, result.output
+    assert json.loads(out.read_text()) == build_report(two_runs(), TODAY).to_dict()
+    missing = _invoke("--db", f"sqlite:///{tmp_path / 'none.sqlite'}", "-o", str(tmp_path / "r.html"))
+    assert missing.exit_code == 2
+    assert not (tmp_path / "r.html").exists()
