@@ -95,7 +95,7 @@ def latest_run() -> RunResult:
             finding("b1", "k8s/no-host-network"),
             finding("b2", "repo/codeowners", message=f"image tag {IMG} is mutable",
                     resource=f"Deployment/default/{SCRIPT}", file=f"deploy/{SCRIPT}.yaml", line=7),
-            finding("b3", "repo/readme", "suppressed", suppression_kind="inline", reason="test data"),
+            finding("b3", "repo/readme", "suppressed", suppression_kind="inline", reason=f"test data {SCRIPT}"),
         )),
         repository("delta", FORMULA_TEAM, "bronze", outcomes(p1="pass", p2="fail", p3="not-applicable", p4="pass"), (
             finding("d1", "k8s/run-as-non-root"),

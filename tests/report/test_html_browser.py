@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from org_report_samples import IMG, SCRIPT, TODAY, two_runs
 
 from conformance.report.build import build_report
 from conformance.report.html_format import to_html
 from conftest import need
+from org_report_samples import IMG, SCRIPT, TODAY, finding, outcomes, repository, run, two_runs
 
 
 def _chromium() -> str | None:
@@ -116,9 +116,29 @@ def test_a_number_drills_down_to_its_findings(opened: Page) -> None:
     assert opened.visible_rows("drill-table") == ["F4", "F5"]
     assert page.locator("#drill-count").inner_text() == "2 findings"
     exemption = page.locator("#drill-table tbody tr").nth(1).locator("td").nth(9).inner_text()
-    assert exemption == "inline · test data"
+    assert exemption == f"inline · test data {SCRIPT}"
     page.click("#drill-close")
     assert not page.locator("#drill").is_visible()
+
+
+def test_long_lists_show_the_first_thousand(browser: Any, tmp_path: Path) -> None:
+    many = tuple(finding(f"m{n}", "k8s/no-host-network", message=f"finding {n}") for n in range(1200))
+    big = run("big", "2026-12-01", (repository("many", "t", None, outcomes(p1="fail"), many),))
+    path = tmp_path / "big.html"
+    path.write_text(to_html(build_report([big], TODAY)), encoding="utf-8")
+    opened = Page(browser, path)
+    try:
+        page = opened.page
+        assert page.locator("#findings-table tbody tr").count() == 1000
+        assert page.locator('output[data-for="findings-table"]').inner_text() == "the first 1000 of 1200 shown"
+        page.fill('input[data-target="findings-table"]', "finding 1199")
+        assert opened.visible_rows("findings-table") == ["F1200"]
+        page.click("#summary .overall a.drill.active")
+        assert page.locator("#drill-table tbody tr").count() == 1000
+        assert page.locator("#drill-count").inner_text() == "1200 findings, the first 1000 of 1200 shown"
+        assert opened.errors == []
+    finally:
+        opened.context.close()
 
 
 def test_hostile_names_show_as_text(opened: Page) -> None:
@@ -129,6 +149,7 @@ def test_hostile_names_show_as_text(opened: Page) -> None:
     assert first.nth(8).inner_text() == f"image tag {IMG} is mutable"
     assert page.locator("#finding-F4 td.location").inner_text() == f"deploy/{SCRIPT}.yaml:7"
     assert IMG in page.locator("#unscannable-table td.reason").inner_text()
+    assert page.locator("#exemptions-table").inner_text().count(f"test data {SCRIPT}") == 1
     assert page.locator("img").count() == 0
     assert page.locator("script").count() == 2  # the JSON data and the page's own script
     assert opened.dialogs == []

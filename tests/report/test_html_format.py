@@ -38,7 +38,9 @@ def test_hostile_names_are_escaped_in_markup_and_data(page: str) -> None:
     assert html.escape(SCRIPT, quote=False) in page
     assert html.escape(IMG, quote=False) in page
     data = _data(page)
-    assert data["findings"]["F4"]["resource"] == f"Deployment/default/{SCRIPT}"
+    by_id = {finding["id"]: finding for finding in data["findings"]}
+    assert by_id["F4"]["resource"] == f"Deployment/default/{SCRIPT}"
+    assert [finding["id"] for finding in data["findings"]] == [f"F{n}" for n in range(1, 10)]
     assert page.count("<script") == 2
 
 
@@ -62,7 +64,7 @@ def test_the_policy_allows_exactly_the_inline_style_and_script(page: str) -> Non
 
 
 def test_every_drill_down_names_known_findings(page: str) -> None:
-    known = set(_data(page)["findings"])
+    known = {finding["id"] for finding in _data(page)["findings"]}
     drills = re.findall(r'data-findings="([^"]*)" data-label="([^"]*)"', page)
     assert len(drills) > 30
     for ids, label in drills:

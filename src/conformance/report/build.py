@@ -64,7 +64,7 @@ def build_report(runs: Sequence[RunResult], today: date) -> Report:
         trend=tuple(_trend_point(run) for run in runs),
         repositories=rows,
         teams=_teams(latest, rows, ids),
-        policies=_policies(scanned, ids),
+        policies=_policies(rows),
         changes=_changes(latest, previous, rows, findings) if previous else None,
         exemptions=exemptions(latest, ids, today),
         findings=tuple(findings),
@@ -133,17 +133,13 @@ def _report_finding(finding_id: str, repository: RepositoryResult, record: Findi
     )
 
 
-def _score(
-    repositories: Iterable[RepositoryResult], ids: FindingIds, policy_id: str | None = None
-) -> Score:
-    """The pairs of ``repositories`` (of one policy when given) and the findings behind them."""
+def _score(repositories: Iterable[RepositoryResult], ids: FindingIds) -> Score:
+    """The pairs of ``repositories`` and every finding behind them (also scan errors and waiver notices)."""
     passed = failed = not_applicable = 0
     statuses: dict[str, int] = {}
     behind: list[str] = []
     for repository in repositories:
         for outcome in repository.policies:
-            if policy_id is not None and outcome.policy_id != policy_id:
-                continue
             if outcome.outcome == "pass":
                 passed += 1
             elif outcome.outcome == "not-applicable":
@@ -151,8 +147,6 @@ def _score(
             else:
                 failed += 1
         for index, record in enumerate(repository.findings):
-            if policy_id is not None and record.policy_id != policy_id:
-                continue
             statuses[record.status] = statuses.get(record.status, 0) + 1
             behind.append(ids[(repository.id, index)])
     return Score(
@@ -243,14 +237,13 @@ def _repository_row(
 
 
 def _pairs(repository: RepositoryResult, ids: FindingIds) -> tuple[PairOutcome, ...]:
+    behind: dict[str, list[tuple[str, str]]] = {}
+    for index, record in enumerate(repository.findings):
+        behind.setdefault(record.policy_id, []).append((record.status, ids[(repository.id, index)]))
     pairs = []
     for outcome in repository.policies:
-        behind = [
-            (record.status, ids[(repository.id, index)])
-            for index, record in enumerate(repository.findings)
-            if record.policy_id == outcome.policy_id
-        ]
-        statuses = [status for status, _ in behind]
+        mine = behind.get(outcome.policy_id, [])
+        statuses = [status for status, _ in mine]
         pairs.append(
             PairOutcome(
                 policy_id=outcome.policy_id,
@@ -261,7 +254,7 @@ def _pairs(repository: RepositoryResult, ids: FindingIds) -> tuple[PairOutcome, 
                 suppressed=statuses.count("suppressed"),
                 waived=statuses.count("waived"),
                 baselined=statuses.count("baselined"),
-                findings=tuple(finding_id for _, finding_id in behind),
+                findings=tuple(finding_id for _, finding_id in mine),
             )
         )
     return tuple(pairs)
@@ -291,33 +284,40 @@ def _teams(latest: RunResult, rows: Sequence[RepositoryRow], ids: FindingIds) ->
     return tuple(teams)
 
 
-def _policies(scanned: Sequence[RepositoryResult], ids: FindingIds) -> tuple[PolicyRow, ...]:
-    severities: dict[str, str] = {}
-    for repository in scanned:
-        for outcome in repository.policies:
-            severities.setdefault(outcome.policy_id, outcome.severity)
-    rows = []
-    for policy_id in sorted(severities):
-        failing = [
-            repository
-            for repository in scanned
-            if any(o.policy_id == policy_id and o.outcome in ACTIVE for o in repository.policies)
-        ]
-        offenders = []
-        for repository in failing:
-            score = _score([repository], ids, policy_id)
-            offenders.append(Offender(repository.id, score.active, score.findings))
-        offenders.sort(key=lambda offender: (-offender.active, offender.repository))
-        rows.append(
+def _policies(rows: Sequence[RepositoryRow]) -> tuple[PolicyRow, ...]:
+    """Per policy, from the (repository, policy) pairs of the scanned repositories: worst pass rate first."""
+    by_policy: dict[str, list[tuple[str, PairOutcome]]] = {}
+    for row in rows:
+        for pair in row.outcomes:
+            by_policy.setdefault(pair.policy_id, []).append((row.id, pair))
+    policies = []
+    for policy_id, pairs in sorted(by_policy.items()):
+        outcomes = [pair.outcome for _, pair in pairs]
+        failing = [(repository, pair) for repository, pair in pairs if pair.outcome in ACTIVE]
+        offenders = sorted(
+            (Offender(repository, pair.fail + pair.error, pair.findings) for repository, pair in failing),
+            key=lambda offender: (-offender.active, offender.repository),
+        )
+        score = Score(
+            passed=outcomes.count("pass"),
+            failed=len(failing),
+            not_applicable=outcomes.count("not-applicable"),
+            suppressed=sum(pair.suppressed for _, pair in pairs),
+            waived=sum(pair.waived for _, pair in pairs),
+            baselined=sum(pair.baselined for _, pair in pairs),
+            active=sum(pair.fail + pair.error for _, pair in pairs),
+            findings=tuple(finding_id for _, pair in pairs for finding_id in pair.findings),
+        )
+        policies.append(
             PolicyRow(
                 policy_id=policy_id,
-                severity=severities[policy_id],
-                score=_score(scanned, ids, policy_id),
-                failing_repositories=tuple(repository.id for repository in failing),
+                severity=pairs[0][1].severity,
+                score=score,
+                failing_repositories=tuple(repository for repository, _ in failing),
                 worst_offenders=tuple(offenders[:WORST_OFFENDERS]),
             )
         )
-    return tuple(sorted(rows, key=lambda row: (row.score.rate is None, row.score.rate or 0.0, row.policy_id)))
+    return tuple(sorted(policies, key=lambda row: (row.score.rate is None, row.score.rate or 0.0, row.policy_id)))
 
 
 def _changes(

@@ -18,13 +18,15 @@ from typing import IO, Any
 
 from conformance.report.model import NO_LEVEL, NOT_SCANNED, Report
 
-_SCRIPT_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+_SCRIPT_ESCAPES = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029"))
 
 
 def script_json(data: Any) -> str:
     """JSON that cannot end the ``<script>`` element it sits in, nor start a comment or an entity there."""
     text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return "".join(_SCRIPT_ESCAPES.get(char, char) for char in text)
+    for char, escaped in _SCRIPT_ESCAPES:
+        text = text.replace(char, escaped)
+    return text
 
 
 def _hash(text: str) -> str:
@@ -41,7 +43,7 @@ def content_security_policy(style: str, script: str) -> str:
 def _drill_data(report: Report) -> dict[str, Any]:
     keys = ("repository", "team", "policy_id", "severity", "status", "change", "file", "line", "resource",
             "message", "suppression_kind", "owner", "reason", "expires", "fingerprint")
-    return {"findings": {f.id: {key: getattr(f, key) for key in keys} for f in report.findings}}
+    return {"findings": [{"id": f.id, **{key: getattr(f, key) for key in keys}} for f in report.findings]}
 
 
 def to_html(report: Report) -> str:
