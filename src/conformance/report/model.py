@@ -279,9 +279,5 @@ class Report(_Record):
     def unscannable(self) -> tuple[RepositoryRow, ...]:
         return tuple(row for row in self.repositories if row.status == "failed")
 
-    @property
-    def level_names(self) -> tuple[str, ...]:
-        return self.run.levels
-
     def to_dict(self) -> dict[str, Any]:
         return {"format": REPORT_FORMAT, **super().to_dict()}
