@@ -6,10 +6,10 @@ import csv
 import io
 
 import pytest
-from org_report_samples import TODAY, check_golden, two_runs
 
 from conformance.report import csv_format
 from conformance.report.build import build_report
+from org_report_samples import TODAY, check_golden, two_runs
 
 
 def _render() -> str:

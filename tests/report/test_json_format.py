@@ -8,10 +8,10 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from org_report_samples import IMG, SCRIPT, TODAY, check_golden, latest_run, two_runs
 
 from conformance.report import json_format
 from conformance.report.build import build_report
+from org_report_samples import IMG, SCRIPT, TODAY, check_golden, latest_run, two_runs
 
 SCHEMA = json.loads(
     (Path(json_format.__file__).parent.parent / "schemas" / "org-report.schema.json").read_text(encoding="utf-8")

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from org_report_samples import TODAY, check_golden, latest_run, two_runs
-
 from conformance.report.build import build_report
 from conformance.report.markdown_format import score_text, to_markdown
+from org_report_samples import TODAY, check_golden, latest_run, two_runs
 
 
 def test_golden() -> None:
