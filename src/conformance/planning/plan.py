@@ -287,6 +287,7 @@ def _suppressor(request: ScanRequest, config: Config, catalog: Catalog, ran: fro
         waivers=config.waivers,
         config_root=str(config.root) if config.root else None,
         config_display=display_path(str(config.source), base) if config.source else "",
+        config_source=str(config.source) if config.source else "",
         baseline=baseline,
         baseline_display=display_path(request.baseline, base) if request.baseline else "",
         ran=ran,
