@@ -50,10 +50,17 @@ def test_several_references_merge_in_order_then_the_file(tmp_path: Path) -> None
     ("files", "message"),
     [
         (
-            {"repo/.conformance.yaml": "extends: a.yaml\n", "repo/a.yaml": "extends: b.yaml\n", "repo/b.yaml": "extends: a.yaml\n"},
+            {
+                "repo/.conformance.yaml": "extends: a.yaml\n",
+                "repo/a.yaml": "extends: b.yaml\n",
+                "repo/b.yaml": "extends: a.yaml\n",
+            },
             "extends: a cycle: repo/.conformance.yaml → repo/a.yaml → repo/b.yaml → repo/a.yaml",
         ),
-        ({"repo/.conformance.yaml": "extends: .conformance.yaml\n"}, "a cycle: repo/.conformance.yaml → repo/.conformance.yaml"),
+        (
+            {"repo/.conformance.yaml": "extends: .conformance.yaml\n"},
+            "a cycle: repo/.conformance.yaml → repo/.conformance.yaml",
+        ),
         (
             {"repo/.conformance.yaml": "extends: a.yaml\n", "repo/a.yaml": "extends: conformance:strictest\n"},
             "extends repo/.conformance.yaml → repo/a.yaml → conformance:strictest: no such built-in preset "
@@ -67,7 +74,10 @@ def test_several_references_merge_in_order_then_the_file(tmp_path: Path) -> None
             {"repo/.conformance.yaml": "extends: acme:strict\n"},
             "extends repo/.conformance.yaml → acme:strict: no installed policy pack is named 'acme'",
         ),
-        ({"repo/.conformance.yaml": "extends: ../outside.yaml\n", "outside.yaml": ""}, "'../outside.yaml' leads out of"),
+        (
+            {"repo/.conformance.yaml": "extends: ../outside.yaml\n", "outside.yaml": ""},
+            "'../outside.yaml' leads out of",
+        ),
         ({"repo/.conformance.yaml": "extends: /etc/passwd\n"}, "a path must be relative to the file naming it"),
         ({"repo/.conformance.yaml": "extends: [3]\n"}, "key extends"),
         ({"repo/.conformance.yaml": "locked: [profiles]\n"}, "key locked"),
@@ -88,7 +98,9 @@ def test_a_link_out_of_the_tree_is_refused(tmp_path: Path) -> None:
 
 
 def test_a_file_in_a_parent_directory_of_the_same_work_tree_is_fine(tmp_path: Path) -> None:
-    _write(tmp_path, {"repo/org.yaml": "exclude: [vendor/]\n", "repo/svc/a/.conformance.yaml": "extends: ../../org.yaml\n"})
+    _write(
+        tmp_path, {"repo/org.yaml": "exclude: [vendor/]\n", "repo/svc/a/.conformance.yaml": "extends: ../../org.yaml\n"}
+    )
     config = load_config(tmp_path / "repo" / "svc" / "a" / ".conformance.yaml")
     assert config.exclude == ("vendor/",)
     assert config.root == tmp_path / "repo" / "svc" / "a"
@@ -106,7 +118,8 @@ def test_a_pack_preset_is_found_through_the_entry_point(tmp_path: Path, monkeypa
         tmp_path,
         {
             "site/acme_pack/__init__.py": "",
-            "site/acme_pack/presets/strict.yaml": "extends: conformance:baseline\nlocked: [disable]\nfail-on: warning\n",
+            "site/acme_pack/presets/strict.yaml": "extends: conformance:baseline\nlocked: [disable]\n"
+            "fail-on: warning\n",
             "site/acme_pack-1.0.dist-info/METADATA": "Metadata-Version: 2.1\nName: acme-pack\nVersion: 1.0\n",
             "site/acme_pack-1.0.dist-info/entry_points.txt": "[conformance.policies]\nacme = acme_pack\n",
             "repo/.conformance.yaml": "extends: acme:strict\n",

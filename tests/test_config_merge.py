@@ -101,12 +101,24 @@ def test_workloads_of_the_same_kind_are_replaced_by_the_child(tmp_path: Path) ->
 @pytest.mark.parametrize(
     ("locked", "child", "message"),
     [
-        ("[disable]", "disable: [k8s/no-host-pid]\n", "key disable[0]: disables 'k8s/no-host-pid', but disable is locked"),
-        ("[disable]", "profiles: [baseline]\n", "key profiles: narrows the selection to baseline, but disable is locked"),
+        (
+            "[disable]",
+            "disable: [k8s/no-host-pid]\n",
+            "key disable[0]: disables 'k8s/no-host-pid', but disable is locked",
+        ),
+        (
+            "[disable]",
+            "profiles: [baseline]\n",
+            "key profiles: narrows the selection to baseline, but disable is locked",
+        ),
         ("[disable]", "enable: [k8s/no-host-pid]\n", "key enable: narrows the selection to k8s/no-host-pid"),
         ("[severity]", "severity: {k8s/no-host-ipc: note}\n", "lowers k8s/no-host-ipc from warning to note"),
         ("[inline-suppressions]", "inline-suppressions: true\n", "turns inline suppressions on"),
-        ("[waivers]", "waivers:\n  - {policy: k8s/no-host-pid, reason: x, owner: y}\n", "adds a waiver for k8s/no-host-pid"),
+        (
+            "[waivers]",
+            "waivers:\n  - {policy: k8s/no-host-pid, reason: x, owner: y}\n",
+            "adds a waiver for k8s/no-host-pid",
+        ),
         ("[exclude]", "exclude: [charts/]\n", "key exclude[0]: excludes 'charts/', but exclude is locked"),
         ("[fail-on]", "fail-on: error\n", "raises fail-on from warning to error"),
         ("true", "disable: [k8s/no-host-pid]\n", "disable is locked by org.yaml"),
@@ -167,10 +179,13 @@ def test_severity_below_the_policy_default_under_a_lock_fails_the_scan(tmp_path:
         {
             "org.yaml": "locked: [severity]\n",
             ".conformance.yaml": "extends: org.yaml\nseverity: {k8s/no-host-pid: note}\n",
-            "pod.yaml": "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: a, image: a:1}]\n",
+            "pod.yaml": "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n"
+            "  containers: [{name: a, image: a:1}]\n",
         },
     )
-    result = CliRunner().invoke(cli, ["scan", str(tmp_path / "pod.yaml"), "--config", str(tmp_path / ".conformance.yaml")])
+    result = CliRunner().invoke(
+        cli, ["scan", str(tmp_path / "pod.yaml"), "--config", str(tmp_path / ".conformance.yaml")]
+    )
     assert result.exit_code == 2
     assert "key severity.k8s/no-host-pid: lowers k8s/no-host-pid from error (its own severity) to note" in result.output
     assert "severity is locked by org.yaml" in result.output
@@ -199,5 +214,9 @@ def test_a_waiver_from_the_parent_suppresses_and_names_its_file(tmp_path: Path) 
     suppressed = {f["policy"]: f["suppression"]["source"] for f in report["findings"] if f["suppression"]}
     # the first waiver that matches wins: the parent's come first, so the child's own is stale
     assert suppressed == {"k8s/no-host-pid": "org.yaml:2", "k8s/no-host-ipc": "org.yaml:3"}
-    stale = [(f["location"]["file"], f["location"]["line"]) for f in report["findings"] if f["policy"].endswith("stale-waiver")]
+    stale = [
+        (f["location"]["file"], f["location"]["line"])
+        for f in report["findings"]
+        if f["policy"].endswith("stale-waiver")
+    ]
     assert stale == [(".conformance.yaml", 4)]

@@ -92,17 +92,17 @@ class _Locks:
                 elif SEVERITY_RANK[severity] < SEVERITY_RANK[before]:
                     what = f"lowers {policy_id} from {before} to {severity}"
                     raise self.refuse("severity", ("severity", policy_id), what)
-        if "inline-suppressions" in locked and child.inline_suppressions and not parent.inline_suppressions:
-            if "inline-suppressions" in child.set_keys:
-                raise self.refuse("inline-suppressions", ("inline-suppressions",), "turns inline suppressions on")
+        loosened = child.inline_suppressions and not parent.inline_suppressions
+        if "inline-suppressions" in locked and loosened and "inline-suppressions" in child.set_keys:
+            raise self.refuse("inline-suppressions", ("inline-suppressions",), "turns inline suppressions on")
         if "waivers" in locked and child.waivers:
             raise self.refuse("waivers", ("waivers", 0), f"adds a waiver for {child.waivers[0].policy}")
         if "exclude" in locked and child.exclude:
             raise self.refuse("exclude", ("exclude", 0), f"excludes {child.exclude[0]!r}")
-        if "fail-on" in locked and "fail-on" in child.set_keys:
-            if SEVERITY_RANK[child.fail_on] > SEVERITY_RANK[parent.fail_on]:
-                what = f"raises fail-on from {parent.fail_on} to {child.fail_on}"
-                raise self.refuse("fail-on", ("fail-on",), what)
+        raised = SEVERITY_RANK[child.fail_on] > SEVERITY_RANK[parent.fail_on]
+        if "fail-on" in locked and "fail-on" in child.set_keys and raised:
+            what = f"raises fail-on from {parent.fail_on} to {child.fail_on}"
+            raise self.refuse("fail-on", ("fail-on",), what)
         return tuple(floors)
 
 

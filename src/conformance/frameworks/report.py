@@ -103,9 +103,7 @@ def framework_reports(
             failed = set().union(*(failing.get(pid, set()) for pid in ids))
             applicable = {key for key, ran in subjects.items() if ran & ids} | failed
             results.append(
-                ControlResult(
-                    control, len(applicable - failed), len(failed), len(set(subjects) - applicable)
-                )
+                ControlResult(control, len(applicable - failed), len(failed), len(set(subjects) - applicable))
             )
         reports.append(FrameworkReport(framework, tuple(results), tuple(c for c in controls if not c.covered)))
     return tuple(reports)

@@ -19,8 +19,15 @@ def framework_selection(request: ScanRequest, config: Config) -> tuple[ScanReque
     Profiles, ``enable`` and ``disable`` (of the config and the command line) do not apply: a framework report
     counts every control's policies. Severities, options, waivers and the baseline still do.
     """
-    mixed = [flag for flag, given in (("--profile", request.profiles), ("--policy", request.enable),
-                                      ("--skip-policy", request.disable)) if given]
+    mixed = [
+        flag
+        for flag, given in (
+            ("--profile", request.profiles),
+            ("--policy", request.enable),
+            ("--skip-policy", request.disable),
+        )
+        if given
+    ]
     if mixed:
         raise ConfigError(f"--framework runs exactly the policies its controls map to: drop {', '.join(mixed)}")
     frameworks = load_frameworks()

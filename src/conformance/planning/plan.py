@@ -72,7 +72,7 @@ class ScanRequest:
     kustomize: str | None = None
     """The kustomize or kubectl executable (default: kustomize, else kubectl, on PATH)."""
     frameworks: tuple[str, ...] = ()
-    """``--framework``: run exactly the policies mapped to these frameworks' controls (see :mod:`conformance.frameworks`)."""
+    """``--framework``: run exactly the policies the frameworks' controls map to (:mod:`conformance.frameworks`)."""
 
 
 @dataclass(frozen=True)
