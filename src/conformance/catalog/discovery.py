@@ -38,6 +38,8 @@ class FoundPolicy:
     origin: str
     trusted: bool
     """Python files run only when trusted: built-ins, installed packs, explicit --policy-dir, opt-in."""
+    pack: str = ""
+    """For an installed pack: its name, which is the first part of its policies' ids (``acme/<slug>``)."""
 
     @property
     def is_python(self) -> bool:
@@ -45,7 +47,7 @@ class FoundPolicy:
 
     @property
     def default_id(self) -> str:
-        return f"{self.path.parent.name}/{self.path.stem.replace('_', '-')}"
+        return f"{self.pack or self.path.parent.name}/{self.path.stem.replace('_', '-')}"
 
 
 def _policy_files(directory: FsPath) -> Iterator[FsPath]:
@@ -72,7 +74,7 @@ def find_entry_points() -> Iterator[FoundPolicy]:
     for pack in installed_packs():
         for path in _policy_files(pack.policies_dir):
             if not pack.skips(path):
-                yield FoundPolicy(path, f"package {pack.name}", True)
+                yield FoundPolicy(path, f"package {pack.name}", True, pack.name)
 
 
 def find_in_directories(directories: Iterable[tuple[FsPath, bool]]) -> Iterator[FoundPolicy]:

@@ -14,9 +14,12 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path as FsPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from conformance.errors import ConfigError, PolicyDefinitionError
+
+if TYPE_CHECKING:
+    from conformance.catalog.policy import Policy, PolicyDefinition
 
 FULL, PARTIAL, NOT_COVERED = "full", "partial", "not-covered"
 
@@ -206,3 +209,25 @@ def unknown_policies(frameworks: Mapping[str, Framework], known_ids: Iterable[st
         for policy_id in control.policies
         if policy_id not in known
     ]
+
+
+def with_frameworks(definitions: Sequence[PolicyDefinition]) -> tuple[PolicyDefinition, ...]:
+    """The definitions with :attr:`PolicyInfo.frameworks` filled in, on their info and on the policies they
+    build (frameworks are read only where they are shown, so a plain scan does not pay for them)."""
+    from dataclasses import replace
+
+    mapping = policy_controls(load_frameworks())
+
+    def tagged(definition: PolicyDefinition) -> PolicyDefinition:
+        controls = mapping.get(definition.id, ())
+        if not controls:
+            return definition
+        build = definition.build
+
+        def build_tagged(options: Mapping[str, Any], severity: str) -> Policy:
+            policy = build(options, severity)
+            return replace(policy, info=replace(policy.info, frameworks=controls))
+
+        return replace(definition, info=replace(definition.info, frameworks=controls), build=build_tagged)
+
+    return tuple(tagged(d) for d in definitions)
