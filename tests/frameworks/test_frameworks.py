@@ -49,7 +49,8 @@ def test_pss_lists_every_control_of_the_published_standard() -> None:
         "sysctls",
     ]
     restricted = [c.key for c in controls_of(BUILTIN["pss-restricted"], BUILTIN)]
-    assert restricted == [*(f"pss-baseline:{c}" for c in baseline)] + [
+    assert restricted == [
+        *(f"pss-baseline:{c}" for c in baseline),
         "pss-restricted:volume-types",
         "pss-restricted:privilege-escalation",
         "pss-restricted:running-as-non-root",
