@@ -117,11 +117,11 @@ def test_a_pack_preset_is_found_through_the_entry_point(tmp_path: Path, monkeypa
     _write(
         tmp_path,
         {
-            "site/acme_pack/__init__.py": "",
-            "site/acme_pack/presets/strict.yaml": "extends: conformance:baseline\nlocked: [disable]\n"
+            "site/acme_preset_pack/__init__.py": "",
+            "site/acme_preset_pack/presets/strict.yaml": "extends: conformance:baseline\nlocked: [disable]\n"
             "fail-on: warning\n",
-            "site/acme_pack-1.0.dist-info/METADATA": "Metadata-Version: 2.1\nName: acme-pack\nVersion: 1.0\n",
-            "site/acme_pack-1.0.dist-info/entry_points.txt": "[conformance.policies]\nacme = acme_pack\n",
+            "site/acme_preset_pack-1.0.dist-info/METADATA": "Metadata-Version: 2.1\nName: acme-pack\nVersion: 1.0\n",
+            "site/acme_preset_pack-1.0.dist-info/entry_points.txt": "[conformance.policies]\nacme = acme_preset_pack\n",
             "repo/.conformance.yaml": "extends: acme:strict\n",
         },
     )
