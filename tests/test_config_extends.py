@@ -136,3 +136,43 @@ def test_a_pack_preset_is_found_through_the_entry_point(tmp_path: Path, monkeypa
     (tmp_path / "repo" / ".conformance.yaml").write_text("extends: acme:lax\n")
     with pytest.raises(ConfigError, match=r"acme:lax: pack 'acme' has no preset 'lax' \(its presets: acme:strict\)"):
         load_config(tmp_path / "repo" / ".conformance.yaml")
+
+
+def test_repeated_references_cannot_multiply(tmp_path: Path) -> None:
+    files = {f"repo/l{n}.yaml": f"extends: [l{n + 1}.yaml, l{n + 1}.yaml]\n" for n in range(10)}
+    files["repo/l10.yaml"] = ""
+    files["repo/.conformance.yaml"] = "extends: l0.yaml\n"
+    _write(tmp_path, files)
+    with pytest.raises(ConfigError, match=r"extends: more than 64 files to merge, at repo/.conformance.yaml → repo/l0"):
+        load_config(tmp_path / "repo" / ".conformance.yaml")
+
+
+def test_a_chain_has_a_depth_limit(tmp_path: Path) -> None:
+    files = {f"repo/l{n}.yaml": f"extends: l{n + 1}.yaml\n" for n in range(20)}
+    files["repo/.conformance.yaml"] = "extends: l0.yaml\n"
+    _write(tmp_path, files)
+    with pytest.raises(ConfigError, match=r"extends: deeper than 16 files: repo/.conformance.yaml → repo/l0.yaml"):
+        load_config(tmp_path / "repo" / ".conformance.yaml")
+
+
+def test_a_preset_may_extend_a_file_of_its_own_pack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _write(
+        tmp_path,
+        {
+            "site/acme_chain_pack/__init__.py": "",
+            "site/acme_chain_pack/presets/strict.yaml": "extends: ../shared/base.yaml\n",
+            "site/acme_chain_pack/shared/base.yaml": "exclude: [generated/]\n",
+            "site/acme_chain_pack/presets/escape.yaml": "extends: ../../../repo/secrets.yaml\n",
+            "site/acme_chain_pack-1.0.dist-info/METADATA": "Metadata-Version: 2.1\nName: acme-chain\nVersion: 1.0\n",
+            "site/acme_chain_pack-1.0.dist-info/entry_points.txt": "[conformance.policies]\nchain = acme_chain_pack\n",
+            "repo/secrets.yaml": "",
+            "repo/.conformance.yaml": "extends: chain:strict\n",
+        },
+    )
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    assert load_config(tmp_path / "repo" / ".conformance.yaml").exclude == ("generated/",)
+    (tmp_path / "repo" / ".conformance.yaml").write_text("extends: chain:escape\n")
+    with pytest.raises(
+        ConfigError, match=r"chain:escape → ../../../repo/secrets.yaml: .* leads out of .*acme_chain_pack"
+    ):
+        load_config(tmp_path / "repo" / ".conformance.yaml")

@@ -10,7 +10,8 @@ A reference is one of:
   Symbolic links are followed before the check, so a link out of the tree is refused.
 
 A file extending several references merges them in order, then itself on top (:func:`conformance.config_merge.merge`).
-A cycle, a missing file or preset, or a chain deeper than :data:`MAX_DEPTH` is a config error naming the chain.
+A cycle, a missing file or preset, a chain deeper than :data:`MAX_DEPTH` or more than :data:`MAX_FILES` files
+in all is a config error naming the chain.
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ from conformance.errors import ConfigError
 
 BUILTIN = "conformance"
 MAX_DEPTH = 16
+MAX_FILES = 64
+"""Files one configuration may bring in, counting repeats: a scanned repository's config is untrusted, and
+references repeated at every level would otherwise multiply."""
 PRESET = re.compile(r"^([a-z0-9][a-z0-9_-]*):([A-Za-z0-9][A-Za-z0-9_.-]*)$")
 
 
@@ -116,23 +120,26 @@ def _line_of(node: Any) -> Any:
     return lambda path: yamlio.locate(node, tuple(path)).line
 
 
-def _resolve(link: _Link, above: tuple[_Link, ...]) -> Config:
+def _resolve(link: _Link, above: tuple[_Link, ...], loaded: list[str]) -> Config:
     if link.identity in {parent.identity for parent in above}:
         raise ConfigError(f"extends: a cycle: {_chain(above, link.display)}")
     chain = (*above, link)
     if len(chain) > MAX_DEPTH:
         raise ConfigError(f"extends: deeper than {MAX_DEPTH} files: {_chain(above, link.display)}")
+    loaded.append(link.identity)
+    if len(loaded) > MAX_FILES:
+        raise ConfigError(f"extends: more than {MAX_FILES} files to merge, at {_chain(above, link.display)}")
     from conformance.config_merge import merge
 
     config, node = load_file(link.path)
     config = replace(config, chain=(link.display,), locked=dict.fromkeys(config.locked, link.display))
     merged: Config | None = None
     for reference in config.extends:
-        parent = _resolve(_locate(reference, chain), chain)
+        parent = _resolve(_locate(reference, chain), chain, loaded)
         merged = parent if merged is None else merge(merged, parent)
     return config if merged is None else merge(merged, config, _line_of(node))
 
 
 def load_extended(path: FsPath) -> Config:
     """A configuration file merged onto everything it extends."""
-    return _resolve(_Link(path, _display(path), _tree_of(path)), ())
+    return _resolve(_Link(path, _display(path), _tree_of(path)), (), [])
