@@ -180,3 +180,18 @@ def test_the_example_pack_round_trips_through_pip(tmp_path: Path) -> None:
     assert framework.returncode == 0, framework.stderr  # the baseline controls all pass on this pod
     (pss,) = json.loads(framework.stdout)["frameworks"]
     assert pss["summary"] == {"pass": 6, "fail": 0, "not_applicable": 0}
+
+
+def test_a_pack_may_ship_frameworks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from conformance.frameworks import load_frameworks
+
+    root = _install(tmp_path, "acme_framework_pack")
+    (root / "frameworks").mkdir()
+    (root / "frameworks" / "acme-standard.yaml").write_text(
+        "id: acme-standard\ntitle: ACME standard\ncontrols:\n"
+        "  - {id: ac-1, title: No host PID, policies: [k8s/no-host-pid]}\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    frameworks = load_frameworks()
+    assert [c.key for c in frameworks["acme-standard"].controls] == ["acme-standard:ac-1"]
+    assert "pss-baseline" in frameworks

@@ -161,3 +161,13 @@ def test_includes_must_exist_and_ids_must_be_unique(tmp_path: Path) -> None:
     (tmp_path / "a" / "x.yaml").write_text("id: x\n" + body)
     with pytest.raises(PolicyDefinitionError, match=r"duplicate framework id 'x'"):
         load_frameworks([tmp_path / "x.yaml", tmp_path / "a" / "x.yaml"])
+
+
+def test_policies_explain_lists_the_controls() -> None:
+    from click.testing import CliRunner
+
+    from conformance.cli import cli
+
+    result = CliRunner().invoke(cli, ["policies", "explain", "k8s/no-host-ports"])
+    assert result.exit_code == 0
+    assert "Frameworks: cis-kubernetes-5:5.2.13, pss-baseline:host-ports" in result.stdout.splitlines(), result.stdout
