@@ -79,6 +79,14 @@ def test_several_references_merge_in_order_then_the_file(tmp_path: Path) -> None
             "'../outside.yaml' leads out of",
         ),
         ({"repo/.conformance.yaml": "extends: /etc/passwd\n"}, "a path must be relative to the file naming it"),
+        (
+            {"repo/.conformance.yaml": "extends: sub\n", "repo/sub/x.yaml": ""},
+            "extends repo/.conformance.yaml → repo/sub: a directory, not a configuration file",
+        ),
+        (
+            {"repo/.conformance.yaml": "extends: 'acme:'\n"},
+            "extends repo/.conformance.yaml → repo/acme:: file not found",
+        ),
         ({"repo/.conformance.yaml": "extends: [3]\n"}, "key extends"),
         ({"repo/.conformance.yaml": "locked: [profiles]\n"}, "key locked"),
     ],

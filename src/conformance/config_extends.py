@@ -108,6 +108,8 @@ def _locate(reference: str, chain: tuple[_Link, ...]) -> _Link:
         )
     if not os.path.lexists(candidate):
         raise ConfigError(f"extends {_chain(chain, _display(candidate))}: file not found")
+    if os.path.isdir(candidate):
+        raise ConfigError(f"extends {_chain(chain, _display(candidate))}: a directory, not a configuration file")
     candidate = FsPath(os.path.abspath(candidate))
     return _Link(candidate, _display(candidate), referrer.tree)
 

@@ -187,15 +187,3 @@ def test_markdown_escapes_the_data_files_text() -> None:
     assert "<img" not in text and "<b>" not in text
     assert "a \\| b &lt;img src=x&gt;" in text and "T \\| &lt;b&gt;" in text
     assert "\\[link\\](http://x): \\*bold\\*" in text
-
-
-def test_framework_is_not_combined_with_a_selection(tmp_path: Path) -> None:
-    (tmp_path / "pods.yaml").write_text(yaml.safe_dump(GOOD))
-    result = CliRunner().invoke(
-        cli, ["scan", str(tmp_path / "pods.yaml"), "--framework", "pss-baseline", "--policy", "k8s/no-host-pid"]
-    )
-    assert result.exit_code == 2
-    assert "--framework runs exactly the policies its controls map to: drop --policy" in result.output
-    result = CliRunner().invoke(cli, ["scan", str(tmp_path / "pods.yaml"), "--framework", "pss-strict"])
-    assert result.exit_code == 2
-    assert "--framework: no framework 'pss-strict'" in result.output
