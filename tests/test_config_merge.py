@@ -122,6 +122,11 @@ def test_workloads_of_the_same_kind_are_replaced_by_the_child(tmp_path: Path) ->
         ("[exclude]", "exclude: [charts/]\n", "key exclude[0]: excludes 'charts/', but exclude is locked"),
         ("[fail-on]", "fail-on: error\n", "raises fail-on from warning to error"),
         ("true", "disable: [k8s/no-host-pid]\n", "disable is locked by org.yaml"),
+        (
+            "[options]",
+            "options: {k8s/required-labels: {labels: []}}\n",
+            "key options.k8s/required-labels: sets options",
+        ),
     ],
 )
 def test_a_lock_forbids_loosening_naming_key_child_and_parent(
@@ -148,7 +153,15 @@ def test_a_lock_forbids_loosening_naming_key_child_and_parent(
 def test_a_lock_allows_tightening(tmp_path: Path, child: str) -> None:
     parent = "locked: true\nprofiles: [baseline]\nseverity: {k8s/no-host-ipc: warning}\nfail-on: warning\n"
     config = _load(tmp_path, parent, child)
-    assert config.locked.keys() == {"disable", "severity", "inline-suppressions", "waivers", "exclude", "fail-on"}
+    assert config.locked.keys() == {
+        "disable",
+        "severity",
+        "inline-suppressions",
+        "waivers",
+        "exclude",
+        "fail-on",
+        "options",
+    }
 
 
 def test_locks_bind_grandchildren_and_a_child_cannot_unlock(tmp_path: Path) -> None:

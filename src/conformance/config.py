@@ -203,7 +203,7 @@ def parse_config(data: Any, source: FsPath, node: Any = None) -> Config:
     )
 
 
-LOCKABLE = ("disable", "severity", "inline-suppressions", "waivers", "exclude", "fail-on")
+LOCKABLE = ("disable", "severity", "inline-suppressions", "waivers", "exclude", "fail-on", "options")
 """What ``locked:`` may name (``locked: true`` locks all): see :mod:`conformance.config_merge`."""
 
 

@@ -18,7 +18,8 @@ organisation's with it too):
   Locked, a child may not: ``disable`` any policy (nor narrow the selection with ``profiles`` or ``enable``
   when the parent selects every policy); lower a ``severity`` below the parent's (or, where the parent names
   none, below the policy's own); set ``inline-suppressions: true`` when the parent has it off; add
-  ``waivers``; add ``exclude`` patterns; raise ``fail-on`` above the parent's. A violation is a config error
+  ``waivers``; add ``exclude`` patterns; raise ``fail-on`` above the parent's; set ``options`` (an option can
+  widen what a policy accepts, such as an allowed registry). A violation is a config error
   naming the key, the child file and the file that locked it.
 """
 
@@ -99,6 +100,9 @@ class _Locks:
             raise self.refuse("waivers", ("waivers", 0), f"adds a waiver for {child.waivers[0].policy}")
         if "exclude" in locked and child.exclude:
             raise self.refuse("exclude", ("exclude", 0), f"excludes {child.exclude[0]!r}")
+        if "options" in locked and child.options:
+            policy_id = next(iter(child.options))
+            raise self.refuse("options", ("options", policy_id), f"sets options of {policy_id}")
         raised = SEVERITY_RANK[child.fail_on] > SEVERITY_RANK[parent.fail_on]
         if "fail-on" in locked and "fail-on" in child.set_keys and raised:
             what = f"raises fail-on from {parent.fail_on} to {child.fail_on}"
