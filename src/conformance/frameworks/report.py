@@ -8,6 +8,8 @@ evaluated) is counted once:
 - **not-applicable**: none of the control's policies applies to it (a Service for a pod control).
 
 A control's status is ``fail`` if any object fails, else ``pass`` if any passes, else ``not-applicable``.
+Objects are what the engine records evaluations for (Kubernetes resources); a finding on another target (a
+Dockerfile) counts as a failing object, but such a target without findings is not counted.
 """
 
 from __future__ import annotations
