@@ -110,6 +110,13 @@ def _parse_reports(ctx: click.Context, param: click.Parameter, values: tuple[str
 @click.option("--policy", "enable", multiple=True, help="Run only this policy id or prefix (repeatable).")
 @click.option("--skip-policy", "disable", multiple=True, help="Do not run this policy id or prefix (repeatable).")
 @click.option(
+    "--framework",
+    "frameworks",
+    multiple=True,
+    metavar="ID",
+    help="Run exactly the policies mapped to this framework's controls and report per control (repeatable).",
+)
+@click.option(
     "--config",
     "config_path",
     type=click.Path(dir_okay=False),

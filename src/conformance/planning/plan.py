@@ -71,6 +71,8 @@ class ScanRequest:
     render_kustomize: bool = False
     kustomize: str | None = None
     """The kustomize or kubectl executable (default: kustomize, else kubectl, on PATH)."""
+    frameworks: tuple[str, ...] = ()
+    """``--framework``: run exactly the policies the frameworks' controls map to (:mod:`conformance.frameworks`)."""
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,10 @@ def prepare_scan(request: ScanRequest, record_evaluations: bool = False) -> Prep
     config = resolve_config(FsPath(request.config_path) if request.config_path else None, paths)
     file_args = [p for p in paths if p != "-"]
     roots = [FsPath(p).resolve() for p in file_args if os.path.isdir(p)]
+    if request.frameworks:
+        from conformance.frameworks.select import framework_selection
+
+        request, config = framework_selection(request, config)
     catalog, policies = load_policies(
         config,
         policy_dirs=request.policy_dirs,
@@ -287,6 +293,7 @@ def _suppressor(request: ScanRequest, config: Config, catalog: Catalog, ran: fro
         waivers=config.waivers,
         config_root=str(config.root) if config.root else None,
         config_display=display_path(str(config.source), base) if config.source else "",
+        config_source=str(config.source) if config.source else "",
         baseline=baseline,
         baseline_display=display_path(request.baseline, base) if request.baseline else "",
         ran=ran,

@@ -65,6 +65,10 @@ def load_policies(
         targets=targets,
     )
     ids = [*(d.id for d in catalog.definitions), *catalog.dormant_ids]
+    if config.severity_floors:
+        from conformance.config_merge import check_severity_floors
+
+        check_severity_floors(config, {d.id: d.info.severity for d in catalog.definitions})
     check_profiles(profiles, known_profiles(catalog.definitions, bool(catalog.dormant_ids)), "--profile")
     check_selectors(enable, ids, "--policy")
     check_selectors(disable, ids, "--skip-policy")
