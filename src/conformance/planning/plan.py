@@ -71,6 +71,10 @@ class ScanRequest:
     render_kustomize: bool = False
     kustomize: str | None = None
     """The kustomize or kubectl executable (default: kustomize, else kubectl, on PATH)."""
+    resolved_config: Config | None = None
+    """A configuration the caller already resolved (the org scan's overlay of the organisation's config and the
+    repository's): used instead of ``config_path``, its policy paths trusted as an explicit ``--config``'s are
+    (one inside a scanned tree still is not)."""
 
 
 @dataclass(frozen=True)
@@ -106,15 +110,20 @@ def prepare_scan(request: ScanRequest, record_evaluations: bool = False) -> Prep
     from conformance.targets.adapters import REPOSITORY_FORMAT, adapter_for
 
     paths = list(request.paths) or ["."]
-    config = resolve_config(FsPath(request.config_path) if request.config_path else None, paths)
+    config = request.resolved_config or resolve_config(
+        FsPath(request.config_path) if request.config_path else None, paths
+    )
     file_args = [p for p in paths if p != "-"]
     roots = [FsPath(p).resolve() for p in file_args if os.path.isdir(p)]
     catalog, policies = load_policies(
         config,
         policy_dirs=request.policy_dirs,
         scan_roots=roots,
-        explicit_config=request.config_path is not None
-        and not inside_any(FsPath(request.config_path), scanned_trees([*file_args, *request.context])),
+        explicit_config=request.resolved_config is not None
+        or (
+            request.config_path is not None
+            and not inside_any(FsPath(request.config_path), scanned_trees([*file_args, *request.context]))
+        ),
         trust_local=request.trust_local_policies,
         profiles=request.profiles,
         enable=request.enable,

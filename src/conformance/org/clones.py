@@ -1,0 +1,175 @@
+"""The clone cache: each repository URL fetched (shallow, one branch) into its own directory, updated in place.
+
+Every git command runs through GitPython with a hardened environment (compare ``conformance.gitexec``, which
+hardens the git commands a scan runs on a work tree): hooks, fsmonitor, submodules, LFS smudging and every
+filter driver off; only the https, ssh and file protocols; no terminal prompt; the process killed (with its
+children) when the repository's time is up. The URL is given to ``git fetch`` on the command line and never
+stored in the cache's ``.git/config``, so a token in it is not written to disk; every message is redacted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from conformance.org.inventory import url_problem
+from conformance.org.results import redact_url
+
+FETCHED_REF = "refs/conformance/fetched"
+CLONE_CONFIG: tuple[tuple[str, str], ...] = (
+    ("safe.bareRepository", "explicit"),
+    ("core.fsmonitor", "false"),
+    ("core.hooksPath", os.devnull),
+    ("core.pager", "cat"),
+    ("protocol.allow", "never"),
+    ("protocol.https.allow", "always"),
+    ("protocol.ssh.allow", "always"),
+    ("protocol.file.allow", "always"),
+    ("submodule.recurse", "false"),
+    ("fetch.recurseSubmodules", "false"),
+    ("fetch.writeCommitGraph", "false"),
+    ("gc.auto", "0"),
+    ("maintenance.auto", "false"),
+    ("advice.detachedHead", "false"),
+    ("init.templateDir", ""),
+    ("filter.lfs.smudge", ""),
+    ("filter.lfs.process", ""),
+    ("filter.lfs.required", "false"),
+)
+"""Command-scope configuration of every clone-cache git command (it outranks the operator's and the cache's)."""
+ALLOWED_PROTOCOLS = "https:ssh:file"
+
+
+class CloneError(Exception):
+    """A repository could not be fetched; the message holds no credentials."""
+
+
+@dataclass(frozen=True)
+class Checkout:
+    path: str
+    commit: str
+    changed: bool
+    """False: the fetched commit was the one already checked out (the update cost one fetch)."""
+
+
+def cache_path(cache_dir: str, repository_id: str) -> str:
+    """The directory of one repository in the cache: a readable slug of its id and a hash of it."""
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", repository_id).strip("-.")[-60:] or "repository"
+    return os.path.join(cache_dir, f"{slug}-{hashlib.sha256(repository_id.encode()).hexdigest()[:16]}")
+
+
+def environment(work_tree: str, drivers: Sequence[str] = ()) -> dict[str, str]:
+    """The variables every clone-cache git command gets (GitPython adds them to the inherited environment)."""
+    pairs = list(CLONE_CONFIG)
+    for name in drivers:
+        pairs.extend((f"filter.{name}.{key}", "") for key in ("clean", "smudge", "process"))
+        pairs.append((f"filter.{name}.required", "false"))
+    env = {
+        "GIT_DIR": os.path.join(work_tree, ".git"),
+        "GIT_WORK_TREE": work_tree,
+        "GIT_CEILING_DIRECTORIES": os.path.dirname(work_tree),
+        "GIT_ALLOW_PROTOCOL": ALLOWED_PROTOCOLS,
+        "GIT_PROTOCOL_FROM_USER": "0",
+        "GIT_TERMINAL_PROMPT": "0",
+        "GIT_LFS_SKIP_SMUDGE": "1",
+        "GIT_NO_REPLACE_OBJECTS": "1",
+        "GIT_CONFIG_PARAMETERS": "",
+        "GIT_PAGER": "cat",
+        "LC_ALL": "C",
+        "GIT_CONFIG_COUNT": str(len(pairs)),
+    }
+    for index, (key, value) in enumerate(pairs):
+        env[f"GIT_CONFIG_KEY_{index}"] = key
+        env[f"GIT_CONFIG_VALUE_{index}"] = value
+    return env
+
+
+class _Runner:
+    """Runs git commands in one work tree until a deadline; a command still running then is killed."""
+
+    def __init__(self, work_tree: str, url: str, deadline: float, timeout: float) -> None:
+        from git import Git
+
+        self.git = Git(work_tree)
+        self.work_tree = work_tree
+        self.url = url
+        self.deadline = deadline
+        self.timeout = timeout
+        self.env = environment(work_tree)
+
+    def harden(self) -> None:
+        """Override the filter drivers the operator's configuration defines (git-lfs and the like)."""
+        from conformance.gitexec import filter_drivers
+
+        self.env = environment(self.work_tree, filter_drivers(self.work_tree))
+
+    def __call__(self, *args: str, check: bool = True) -> tuple[int, str]:
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            raise CloneError(f"timed out after {self.timeout:g} s")
+        status, stdout, stderr = self.git.execute(
+            ["git", *args],
+            env=self.env,
+            kill_after_timeout=remaining,
+            with_extended_output=True,
+            with_exceptions=False,
+        )
+        if check and status != 0:
+            if time.monotonic() >= self.deadline - 0.01 or "did not complete in" in str(stderr):
+                raise CloneError(f"git {args[0]} did not finish in {self.timeout:g} s: killed")
+            raise CloneError(f"git {args[0]} failed: {self.redact(str(stderr))}")
+        return status, str(stdout).strip()
+
+    def redact(self, text: str) -> str:
+        lines = [line.strip() for line in text.replace(self.url, redact_url(self.url)).splitlines() if line.strip()]
+        fatal = [line for line in lines if line.startswith(("fatal:", "error:"))]
+        message = (fatal or lines or ["no message"])[0]
+        return redact_url(message.removeprefix("fatal: ").removeprefix("error: "))
+
+
+def fetch(url: str, branch: str | None, path: str, timeout: float) -> Checkout:
+    """Clone ``url`` (its ``branch``, else the remote's HEAD) into ``path``, or update the clone there.
+
+    Raises :class:`CloneError` (redacted) on a forbidden URL, a git failure or the timeout."""
+    problem = url_problem(url)
+    if problem is not None:
+        raise CloneError(f"{redact_url(url)}: {problem}")
+    deadline = time.monotonic() + timeout
+    if not os.path.isdir(os.path.join(path, ".git")):
+        if os.path.lexists(path):
+            shutil.rmtree(path, ignore_errors=True)
+        os.makedirs(path)
+        git = _Runner(path, url, deadline, timeout)
+        git("init", "--quiet", "--template=", path)
+    else:
+        git = _Runner(path, url, deadline, timeout)
+    git.harden()
+    source = f"refs/heads/{branch}" if branch else "HEAD"
+    git(
+        "fetch", "--quiet", "--depth=1", "--no-tags", "--no-recurse-submodules", "--no-write-fetch-head",
+        "--end-of-options", url, f"+{source}:{FETCHED_REF}",
+    )  # fmt: skip
+    _, commit = git("rev-parse", "--verify", "--end-of-options", f"{FETCHED_REF}^{{commit}}")
+    status, current = git("rev-parse", "--verify", "-q", "HEAD", check=False)
+    if status == 0 and current == commit:
+        return Checkout(path, commit, changed=False)
+    git("checkout", "--quiet", "--force", "--detach", commit)
+    git("clean", "-ffdxq")
+    return Checkout(path, commit, changed=True)
+
+
+def local_commit(path: str) -> str | None:
+    """The HEAD commit of the work tree holding ``path`` (read with the scan's hardened git), or None."""
+    from conformance.gitexec import try_git
+    from conformance.inputs import git_root
+
+    top = git_root(path)
+    if top is None:
+        return None
+    result = try_git(top, ["rev-parse", "--verify", "-q", "HEAD"], timeout=30)
+    return result.text().strip() if result is not None and result.ok else None
