@@ -36,6 +36,7 @@ CLONE_CONFIG: tuple[tuple[str, str], ...] = (
     ("gc.auto", "0"),
     ("maintenance.auto", "false"),
     ("advice.detachedHead", "false"),
+    ("core.logAllRefUpdates", "false"),
     ("init.templateDir", ""),
     ("filter.lfs.smudge", ""),
     ("filter.lfs.process", ""),
