@@ -129,6 +129,7 @@ def _relative(record: FindingRecord, root: str) -> FindingRecord:
 def _scan(task: RepositoryTask, root: str) -> RepositoryResult:
     """Scan the checkout with the overlaid configuration, as untrusted (no Python from the tree)."""
     from conformance.catalog.discovery import build_catalog
+    from conformance.errors import ConfigError
     from conformance.levels import level_reached
     from conformance.org.outcomes import summarize
     from conformance.org.overlay import overlay
@@ -142,14 +143,17 @@ def _scan(task: RepositoryTask, root: str) -> RepositoryResult:
     repository = load_scan_config(own, "repository configuration") if own else None
     directories = policy_directories(settings.config, (), [FsPath(root).resolve()], explicit_config=True)
     catalog = build_catalog(directories, trust_local=False)
-    config = overlay(
-        settings.config,
-        repository,
-        catalog.definitions,
-        root,
-        allow_waivers=settings.allow_repository_waivers,
-        allow_inline=settings.allow_inline_suppressions,
-    )
+    try:
+        config = overlay(
+            settings.config,
+            repository,
+            catalog.definitions,
+            root,
+            allow_waivers=settings.allow_repository_waivers,
+            allow_inline=settings.allow_inline_suppressions,
+        )
+    except ConfigError as exc:  # the org config was checked before the run: the repository's is wrong
+        raise ConfigError(f"{os.path.basename(own or '.conformance.yaml')}: {exc}") from None
     request = ScanRequest(paths=(root,), resolved_config=config, jobs=1, trust_local_policies=False)
     prepared = prepare_scan(request, record_evaluations=True)
     result = execute_scan(prepared)
