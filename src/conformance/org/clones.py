@@ -16,6 +16,7 @@ import shutil
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from conformance.org.inventory import url_problem
 from conformance.org.results import redact_url
@@ -104,10 +105,10 @@ class _Runner:
         self.env = environment(work_tree)
 
     def harden(self) -> None:
-        """Override the filter drivers the operator's configuration defines (git-lfs and the like)."""
-        from conformance.gitexec import filter_drivers
-
-        self.env = environment(self.work_tree, filter_drivers(self.work_tree))
+        """Override the filter drivers the operator's configuration defines (git-lfs and the like); the cache's
+        own configuration is ours and names none."""
+        where = os.path.dirname(self.work_tree)
+        self.env = environment(self.work_tree, operator_filters(where, _configuration_key()))
 
     def __call__(self, *args: str, check: bool = True) -> tuple[int, str]:
         remaining = self.deadline - time.monotonic()
@@ -155,13 +156,54 @@ def fetch(url: str, branch: str | None, path: str, timeout: float) -> Checkout:
         "fetch", "--quiet", "--depth=1", "--no-tags", "--no-recurse-submodules", "--no-write-fetch-head",
         "--end-of-options", url, f"+{source}:{FETCHED_REF}",
     )  # fmt: skip
-    _, commit = git("rev-parse", "--verify", "--end-of-options", f"{FETCHED_REF}^{{commit}}")
-    status, current = git("rev-parse", "--verify", "-q", "HEAD", check=False)
-    if status == 0 and current == commit:
+    commit = (
+        _read_ref(path, FETCHED_REF) or git("rev-parse", "--verify", "--end-of-options", f"{FETCHED_REF}^{{commit}}")[1]
+    )
+    if _read_ref(path, "HEAD") == commit:
         return Checkout(path, commit, changed=False)
     git("checkout", "--quiet", "--force", "--detach", commit)
     git("clean", "-ffdxq")
     return Checkout(path, commit, changed=True)
+
+
+_OBJECT_ID = re.compile(r"^[0-9a-f]{40}(?:[0-9a-f]{24})?$")
+
+
+def _read_ref(work_tree: str, name: str) -> str | None:
+    """A loose ref or a detached HEAD of the cache's own repository, read without running git (None: ask git)."""
+    try:
+        with open(os.path.join(work_tree, ".git", name), encoding="ascii") as handle:
+            value = handle.read(200).strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return value if _OBJECT_ID.match(value) else None
+
+
+def _configuration_key() -> tuple[str | None, ...]:
+    return tuple(os.environ.get(name) for name in ("GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM", "HOME", "XDG_CONFIG_HOME"))
+
+
+@lru_cache(maxsize=8)
+def operator_filters(outside: str, _key: tuple[str | None, ...] = ()) -> tuple[str, ...]:
+    """The filter drivers the operator's system and global configuration define, from a directory ``outside``
+    any repository (read once per process and configuration)."""
+    from git import Git
+
+    env = {"GIT_CEILING_DIRECTORIES": outside, "GIT_DIR": os.path.join(outside, ".no-repository"), "LC_ALL": "C"}
+    _, stdout, _ = Git(outside).execute(
+        ["git", "config", "--null", "--name-only", "--get-regexp", r"^filter\."],
+        env=env,
+        kill_after_timeout=60,
+        with_extended_output=True,
+        with_exceptions=False,
+    )
+    names: set[str] = set()
+    for key in str(stdout).split("\0"):
+        section, _, rest = key.partition(".")
+        name, dot, _ = rest.rpartition(".")
+        if section.lower() == "filter" and dot:
+            names.add(name)
+    return tuple(sorted(names))
 
 
 def local_commit(path: str) -> str | None:

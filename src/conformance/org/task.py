@@ -10,10 +10,15 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path as FsPath
+from typing import TYPE_CHECKING
 
 from conformance.org.inventory import InventoryEntry
 from conformance.org.results import FAILED, REUSED, SCANNED, FindingRecord, RepositoryResult, redact_url
+
+if TYPE_CHECKING:
+    from conformance.catalog.discovery import Catalog
 
 DEFAULT_TIMEOUT = 600.0
 
@@ -126,9 +131,17 @@ def _relative(record: FindingRecord, root: str) -> FindingRecord:
     return replace(record, file=relative.replace(os.sep, "/"))
 
 
+@lru_cache(maxsize=4)
+def _catalog(directories: tuple[tuple[str, bool], ...], digest: str) -> Catalog:
+    """The policies of the run, loaded once per worker process (a new policy digest loads them again: a Dask
+    worker outlives runs)."""
+    from conformance.catalog.discovery import build_catalog
+
+    return build_catalog([(FsPath(path), trusted) for path, trusted in directories], trust_local=False)
+
+
 def _scan(task: RepositoryTask, root: str) -> RepositoryResult:
     """Scan the checkout with the overlaid configuration, as untrusted (no Python from the tree)."""
-    from conformance.catalog.discovery import build_catalog
     from conformance.errors import ConfigError
     from conformance.levels import level_reached
     from conformance.org.outcomes import summarize
@@ -142,7 +155,7 @@ def _scan(task: RepositoryTask, root: str) -> RepositoryResult:
     own = repository_config(root)
     repository = load_scan_config(own, "repository configuration") if own else None
     directories = policy_directories(settings.config, (), [FsPath(root).resolve()], explicit_config=True)
-    catalog = build_catalog(directories, trust_local=False)
+    catalog = _catalog(tuple((str(path), trusted) for path, trusted in directories), task.policy_digest)
     try:
         config = overlay(
             settings.config,
@@ -154,7 +167,7 @@ def _scan(task: RepositoryTask, root: str) -> RepositoryResult:
         )
     except ConfigError as exc:  # the org config was checked before the run: the repository's is wrong
         raise ConfigError(f"{os.path.basename(own or '.conformance.yaml')}: {exc}") from None
-    request = ScanRequest(paths=(root,), resolved_config=config, jobs=1, trust_local_policies=False)
+    request = ScanRequest(paths=(root,), resolved_config=config, catalog=catalog, jobs=1)
     prepared = prepare_scan(request, record_evaluations=True)
     result = execute_scan(prepared)
     outcomes, records = summarize(result)

@@ -71,6 +71,9 @@ class ScanRequest:
     render_kustomize: bool = False
     kustomize: str | None = None
     """The kustomize or kubectl executable (default: kustomize, else kubectl, on PATH)."""
+    catalog: Catalog | None = None
+    """A catalog the caller already built (an org-scan worker builds one for all its repositories): used instead
+    of finding and loading the policies again."""
     resolved_config: Config | None = None
     """A configuration the caller already resolved (the org scan's overlay of the organisation's config and the
     repository's): used instead of ``config_path``, its policy paths trusted as an explicit ``--config``'s are
@@ -129,6 +132,7 @@ def prepare_scan(request: ScanRequest, record_evaluations: bool = False) -> Prep
         enable=request.enable,
         disable=request.disable,
         targets=possible_targets(file_args, request.changed_since) if not request.targets else request.targets,
+        catalog=request.catalog,
     )
     if request.targets:
         policies = tuple(p for p in policies if p.target in request.targets)
