@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 import os
 import stat
 import subprocess
@@ -25,6 +26,7 @@ def test_clone_then_update_costs_one_fetch_when_nothing_changed(tmp_path: Path) 
     assert (updated.commit, updated.changed) == (commit, True)
     assert (Path(path) / "README.md").read_text() == "two\n"
     assert not (Path(path) / ".git" / "logs").exists()  # no reflog, which would hold the fetch command line
+    assert "remote" not in (Path(path) / ".git" / "config").read_text()  # the URL is never stored
 
 
 def test_a_named_branch_is_fetched_alone(tmp_path: Path) -> None:
@@ -115,12 +117,14 @@ def test_forbidden_protocols_are_refused_before_git_runs(tmp_path: Path, url: st
     assert not os.path.exists("/tmp/conformance-ext-marker")
 
 
-def test_a_token_in_the_url_is_redacted_and_never_written(tmp_path: Path) -> None:
+def test_a_token_in_the_url_is_redacted_and_never_written(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)  # GitPython logs every command line at debug level
     url = "https://x-access-token:s3cr3t-t0ken@127.0.0.1:9/acme/api.git"
     path = tmp_path / "cache" / "api"
     with pytest.raises(CloneError) as caught:
         fetch(url, None, str(path), 60)
     assert "s3cr3t" not in str(caught.value)
+    assert "git" in caplog.text and "s3cr3t" not in caplog.text
     assert str(caught.value).startswith("git fetch failed: unable to access 'https://127.0.0.1:9/acme/api.git/'")
     for directory, _, files in os.walk(path):
         for name in files:

@@ -65,9 +65,12 @@ def cache_path(cache_dir: str, repository_id: str) -> str:
     return os.path.join(cache_dir, f"{slug}-{hashlib.sha256(repository_id.encode()).hexdigest()[:16]}")
 
 
-def environment(work_tree: str, drivers: Sequence[str] = ()) -> dict[str, str]:
-    """The variables every clone-cache git command gets (GitPython adds them to the inherited environment)."""
-    pairs = list(CLONE_CONFIG)
+def environment(work_tree: str, url: str, drivers: Sequence[str] = ()) -> dict[str, str]:
+    """The variables every clone-cache git command gets (GitPython adds them to the inherited environment).
+
+    The URL is the ``origin`` remote of the command's configuration only: it is never on a command line (which
+    ``ps`` shows and GitPython logs) nor in the cache's ``.git/config``."""
+    pairs = [*CLONE_CONFIG, ("remote.origin.url", url)]
     for name in drivers:
         pairs.extend((f"filter.{name}.{key}", "") for key in ("clean", "smudge", "process"))
         pairs.append((f"filter.{name}.required", "false"))
@@ -95,33 +98,38 @@ class _Runner:
     """Runs git commands in one work tree until a deadline; a command still running then is killed."""
 
     def __init__(self, work_tree: str, url: str, deadline: float, timeout: float) -> None:
-        from git import Git
+        from git import Git  # gitpython: imported when a repository is fetched (80 ms)
 
         self.git = Git(work_tree)
         self.work_tree = work_tree
         self.url = url
         self.deadline = deadline
         self.timeout = timeout
-        self.env = environment(work_tree)
+        self.env = environment(work_tree, url)
 
     def harden(self) -> None:
         """Override the filter drivers the operator's configuration defines (git-lfs and the like); the cache's
         own configuration is ours and names none."""
         where = os.path.dirname(self.work_tree)
-        self.env = environment(self.work_tree, operator_filters(where, _configuration_key()))
+        self.env = environment(self.work_tree, self.url, operator_filters(where, _configuration_key()))
 
     def __call__(self, *args: str, check: bool = True) -> tuple[int, str]:
+        from git import GitError
+
         remaining = self.deadline - time.monotonic()
         if remaining <= 0:
             raise CloneError(f"timed out after {self.timeout:g} s")
-        status, stdout, stderr = self.git.execute(
-            ["git", *args],
-            env=self.env,
-            kill_after_timeout=remaining,
-            with_extended_output=True,
-            with_exceptions=False,
-        )
-        if check and status != 0:
+        try:
+            status, stdout, stderr = self.git.execute(
+                ["git", *args],
+                env=self.env,
+                kill_after_timeout=remaining,
+                with_extended_output=True,
+                with_exceptions=False,
+            )
+        except GitError as exc:  # git is not installed, or could not be started
+            raise CloneError(f"git {args[0]} could not be run: {type(exc).__name__}") from None
+        if check and status != 0:  # GitPython's own timeout message names the command: not used
             if time.monotonic() >= self.deadline - 0.01 or "did not complete in" in str(stderr):
                 raise CloneError(f"git {args[0]} did not finish in {self.timeout:g} s: killed")
             raise CloneError(f"git {args[0]} failed: {self.redact(str(stderr))}")
@@ -154,7 +162,7 @@ def fetch(url: str, branch: str | None, path: str, timeout: float) -> Checkout:
     source = f"refs/heads/{branch}" if branch else "HEAD"
     git(
         "fetch", "--quiet", "--depth=1", "--no-tags", "--no-recurse-submodules", "--no-write-fetch-head",
-        "--end-of-options", url, f"+{source}:{FETCHED_REF}",
+        "origin", f"+{source}:{FETCHED_REF}",
     )  # fmt: skip
     commit = (
         _read_ref(path, FETCHED_REF) or git("rev-parse", "--verify", "--end-of-options", f"{FETCHED_REF}^{{commit}}")[1]
