@@ -63,16 +63,22 @@ class LocalExecutor:
                     except BrokenProcessPool:
                         pending.appendleft(task)
                         broken = True
-                done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+                try:
+                    done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+                except BaseException:  # Ctrl-C or SIGTERM: start nothing more, let running repositories end
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    raise
                 for future in done:
                     task = in_flight.pop(future)
                     try:
-                        on_result(future.result())
+                        result = future.result()
                     except BrokenProcessPool:
                         broken = True
                         suspects.append(task)
+                        continue
                     except Exception as exc:  # the function raised after all, or its result did not unpickle
-                        on_result(failed(task.entry, f"internal error: {type(exc).__name__}: {exc}"))
+                        result = failed(task.entry, f"internal error: {type(exc).__name__}: {exc}")
+                    on_result(result)
         return suspects
 
     def _run_alone(self, task: RepositoryTask, on_result: ResultCallback) -> None:
