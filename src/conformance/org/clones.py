@@ -1,10 +1,10 @@
 """The clone cache: each repository URL fetched (shallow, one branch) into its own directory, updated in place.
 
-Every git command runs through GitPython with a hardened environment (compare ``conformance.gitexec``, which
-hardens the git commands a scan runs on a work tree): hooks, fsmonitor, submodules, LFS smudging and every
-filter driver off; only the https, ssh and file protocols; no terminal prompt; the process killed (with its
-children) when the repository's time is up. The URL is given to ``git fetch`` on the command line and never
-stored in the cache's ``.git/config``, so a token in it is not written to disk; every message is redacted.
+Every git command runs through GitPython with the environment of ``conformance.gitexec.fetch_environment``
+(the scan's own git commands, on a work tree, get ``gitexec.environment``): hooks, fsmonitor, submodules, LFS
+smudging and every filter driver off; only the https, ssh and file protocols; no terminal prompt; the process
+killed (with its children) when the repository's time is up. The URL is never on a command line nor stored in
+the cache's ``.git/config``, so a token in it is not written anywhere; every message is redacted.
 """
 
 from __future__ import annotations
@@ -14,37 +14,14 @@ import os
 import re
 import shutil
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from conformance.gitexec import fetch_environment
 from conformance.org.inventory import url_problem
 from conformance.org.results import redact_url
 
 FETCHED_REF = "refs/conformance/fetched"
-CLONE_CONFIG: tuple[tuple[str, str], ...] = (
-    ("safe.bareRepository", "explicit"),
-    ("core.fsmonitor", "false"),
-    ("core.hooksPath", os.devnull),
-    ("core.pager", "cat"),
-    ("protocol.allow", "never"),
-    ("protocol.https.allow", "always"),
-    ("protocol.ssh.allow", "always"),
-    ("protocol.file.allow", "always"),
-    ("submodule.recurse", "false"),
-    ("fetch.recurseSubmodules", "false"),
-    ("fetch.writeCommitGraph", "false"),
-    ("gc.auto", "0"),
-    ("maintenance.auto", "false"),
-    ("advice.detachedHead", "false"),
-    ("core.logAllRefUpdates", "false"),
-    ("init.templateDir", ""),
-    ("filter.lfs.smudge", ""),
-    ("filter.lfs.process", ""),
-    ("filter.lfs.required", "false"),
-)
-"""Command-scope configuration of every clone-cache git command (it outranks the operator's and the cache's)."""
-ALLOWED_PROTOCOLS = "https:ssh:file"
 
 
 class CloneError(Exception):
@@ -65,35 +42,6 @@ def cache_path(cache_dir: str, repository_id: str) -> str:
     return os.path.join(cache_dir, f"{slug}-{hashlib.sha256(repository_id.encode()).hexdigest()[:16]}")
 
 
-def environment(work_tree: str, url: str, drivers: Sequence[str] = ()) -> dict[str, str]:
-    """The variables every clone-cache git command gets (GitPython adds them to the inherited environment).
-
-    The URL is the ``origin`` remote of the command's configuration only: it is never on a command line (which
-    ``ps`` shows and GitPython logs) nor in the cache's ``.git/config``."""
-    pairs = [*CLONE_CONFIG, ("remote.origin.url", url)]
-    for name in drivers:
-        pairs.extend((f"filter.{name}.{key}", "") for key in ("clean", "smudge", "process"))
-        pairs.append((f"filter.{name}.required", "false"))
-    env = {
-        "GIT_DIR": os.path.join(work_tree, ".git"),
-        "GIT_WORK_TREE": work_tree,
-        "GIT_CEILING_DIRECTORIES": os.path.dirname(work_tree),
-        "GIT_ALLOW_PROTOCOL": ALLOWED_PROTOCOLS,
-        "GIT_PROTOCOL_FROM_USER": "0",
-        "GIT_TERMINAL_PROMPT": "0",
-        "GIT_LFS_SKIP_SMUDGE": "1",
-        "GIT_NO_REPLACE_OBJECTS": "1",
-        "GIT_CONFIG_PARAMETERS": "",
-        "GIT_PAGER": "cat",
-        "LC_ALL": "C",
-        "GIT_CONFIG_COUNT": str(len(pairs)),
-    }
-    for index, (key, value) in enumerate(pairs):
-        env[f"GIT_CONFIG_KEY_{index}"] = key
-        env[f"GIT_CONFIG_VALUE_{index}"] = value
-    return env
-
-
 class _Runner:
     """Runs git commands in one work tree until a deadline; a command still running then is killed."""
 
@@ -105,13 +53,13 @@ class _Runner:
         self.url = url
         self.deadline = deadline
         self.timeout = timeout
-        self.env = environment(work_tree, url)
+        self.env = fetch_environment(work_tree, url)
 
     def harden(self) -> None:
         """Override the filter drivers the operator's configuration defines (git-lfs and the like); the cache's
         own configuration is ours and names none."""
         where = os.path.dirname(self.work_tree)
-        self.env = environment(self.work_tree, self.url, operator_filters(where, _configuration_key()))
+        self.env = fetch_environment(self.work_tree, self.url, operator_filters(where, _configuration_key()))
 
     def __call__(self, *args: str, check: bool = True) -> tuple[int, str]:
         from git import GitError
