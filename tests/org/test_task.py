@@ -155,7 +155,7 @@ def test_python_policies_of_the_repository_never_run(tmp_path: Path, org_config:
 def test_a_bad_repository_config_fails_that_repository_naming_the_key(tmp_path: Path, org_config: str) -> None:
     files = {"pod.yaml": CLEAN, ".conformance.yaml": "severity:\n  k8s/no-host-network: fatal\n"}
     result = run(tmp_path, remote(tmp_path, "api", files), org_config)
-    assert result.status == FAILED
+    assert (result.status, result.commit is not None, dict(result.tags)) == (FAILED, True, {"tier": "1"})
     assert (
         result.reason is not None and ".conformance.yaml:2: key severity.k8s/no-host-network: 'fatal'" in result.reason
     )

@@ -104,9 +104,9 @@ def _run(task: RepositoryTask, started: float) -> RepositoryResult:
     try:
         result = _scan(task, root)
     except ConformanceError as exc:
-        return failed(entry, str(exc), time.monotonic() - started, commit=commit)
+        return replace(failed(entry, str(exc), time.monotonic() - started), **identity)  # type: ignore[arg-type]
     result = replace(result, duration_seconds=time.monotonic() - started, **identity)  # type: ignore[arg-type]
-    if result.status == SCANNED and entry.url is not None and task.reuse:
+    if result.status == SCANNED and entry.url is not None:  # kept even with --no-reuse, for the next run
         reuse.store(task.cache_dir, result, task.policy_digest)
     return result
 
