@@ -55,7 +55,7 @@ def opened(url: str, create: bool) -> Iterator[Any]:
     from conformance.history.schema import CURRENT_VERSION
 
     target = engine_url(url)
-    shown = display_url(target)
+    shown = display_url(url)
     sqlite = target.get_backend_name() == "sqlite"
     if sqlite:
         _check_sqlite_file(target.database, shown, create)

@@ -186,7 +186,7 @@ def summaries(connection: Connection, tables: Schema, limit: int | None = None) 
         .where(_in_runs(table, keys, limit))
         .group_by(table.c.run_pk, table.c.status)
     )
-    for run_pk, status, count in connection.execute(query).tuples():
+    for run_pk, status, count in connection.execute(query):
         repositories[run_pk][status] = count
     findings: dict[int, dict[str, int]] = defaultdict(dict)
     table = tables.findings
@@ -195,7 +195,7 @@ def summaries(connection: Connection, tables: Schema, limit: int | None = None) 
         .where(_in_runs(table, keys, limit))
         .group_by(table.c.run_pk, table.c.status)
     )
-    for run_pk, status, count in connection.execute(query).tuples():
+    for run_pk, status, count in connection.execute(query):
         findings[run_pk][status] = count
     return [
         RunSummary(

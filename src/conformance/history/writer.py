@@ -93,7 +93,7 @@ def write_run(connection: Connection, tables: Schema, run: RunResult) -> int:
     _insert(connection, tables.repositories, (_repository_row(run_pk, i, r) for i, r in enumerate(run.repositories)))
     repositories = tables.repositories
     query = sa.select(repositories.c.repo_id, repositories.c.id).where(repositories.c.run_pk == run_pk)
-    keys = {repo_id: key for repo_id, key in connection.execute(query).tuples()}
+    keys = {repo_id: key for repo_id, key in connection.execute(query)}
     _insert(connection, tables.policy_outcomes, _outcome_rows(run_pk, keys, run.repositories))
     _insert(connection, tables.findings, _finding_rows(run_pk, keys, run.repositories))
     return run_pk
