@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 
 import pytest
 import sqlalchemy as sa
@@ -8,7 +9,7 @@ import sqlalchemy as sa
 from conformance.history import HistoryError, append_run, list_runs, load_runs, migrate
 from conformance.history import migrations as m
 from conformance.history.schema import CURRENT_VERSION, build
-from conformance.history.urls import engine_url
+from conformance.history.urls import display_url, engine_url
 from conformance.history.writer import write_run
 from history_samples import sample_run
 
@@ -152,3 +153,15 @@ def test_every_version_but_the_first_has_a_step() -> None:
     assert sorted(m.STEPS) == list(range(2, CURRENT_VERSION + 1))
     with pytest.raises(ValueError, match="no schema version 3"):
         build(CURRENT_VERSION + 1)
+
+
+def test_opening_a_version_1_history_migrates_it_and_says_so(
+    history_url: str, engine: sa.Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    _version_1_database(engine, sample_run("old"))
+    with caplog.at_level(logging.INFO, logger="conformance.history"):
+        assert [run.run_id for run in load_runs(history_url)] == ["old"]
+        assert [run.run_id for run in load_runs(history_url)] == ["old"]
+    assert [r.getMessage() for r in caplog.records] == [
+        f"migrated history database {display_url(history_url)} from schema version 1 to 2"
+    ]

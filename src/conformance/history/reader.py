@@ -27,6 +27,9 @@ from conformance.org.results import (
     RunResult,
 )
 
+FINDING_COLUMNS = tuple(FindingRecord.__dataclass_fields__)
+"""The findings table's columns in the order of :class:`FindingRecord`'s fields (the same names)."""
+
 
 @dataclass(frozen=True)
 class RunSummary:
@@ -94,38 +97,19 @@ def load(connection: Connection, tables: Schema, limit: int | None = None) -> li
     names = {row.id: row.run_id for row in run_rows}
     outcomes: dict[int, list[PolicyOutcome]] = defaultdict(list)
     table = tables.policy_outcomes
-    query = sa.select(table).where(_in_runs(table, keys, limit)).order_by(table.c.repository_pk, table.c.position)
-    for row in connection.execute(query):
-        counts = {status: getattr(row, COUNT_COLUMNS[status]) for status in FINDING_STATUSES}
-        outcomes[row.repository_pk].append(
-            PolicyOutcome(
-                policy_id=row.policy_id,
-                severity=row.severity,
-                outcome=row.outcome,
-                applicable=row.applicable,
-                counts={status: count for status, count in counts.items() if count},
-            )
-        )
+    statuses = tuple(COUNT_COLUMNS)
+    columns = [table.c[name] for name in ("repository_pk", "policy_id", "severity", "outcome", "applicable")]
+    columns += [table.c[COUNT_COLUMNS[status]] for status in statuses]
+    query = sa.select(*columns).where(_in_runs(table, keys, limit)).order_by(table.c.repository_pk, table.c.position)
+    for repository_pk, policy_id, severity, outcome, applicable, *counts in connection.execute(query):
+        by_status = {status: count for status, count in zip(statuses, counts, strict=True) if count}
+        outcomes[repository_pk].append(PolicyOutcome(policy_id, severity, outcome, applicable, by_status))
     findings: dict[int, list[FindingRecord]] = defaultdict(list)
     table = tables.findings
-    query = sa.select(table).where(_in_runs(table, keys, limit)).order_by(table.c.repository_pk, table.c.position)
-    for row in connection.execute(query):
-        findings[row.repository_pk].append(
-            FindingRecord(
-                fingerprint=row.fingerprint,
-                policy_id=row.policy_id,
-                severity=row.severity,
-                status=row.status,
-                message=row.message,
-                file=row.file,
-                line=row.line,
-                resource=row.resource,
-                suppression_kind=row.suppression_kind,
-                reason=row.reason,
-                owner=row.owner,
-                expires=row.expires,
-            )
-        )
+    columns = [table.c.repository_pk, *(table.c[name] for name in FINDING_COLUMNS)]
+    query = sa.select(*columns).where(_in_runs(table, keys, limit)).order_by(table.c.repository_pk, table.c.position)
+    for repository_pk, *values in connection.execute(query):
+        findings[repository_pk].append(FindingRecord(*values))
     repositories: dict[int, list[RepositoryResult]] = defaultdict(list)
     table = tables.repositories
     columns = [column for column in table.c if column.name != "tags"]
