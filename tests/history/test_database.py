@@ -58,9 +58,8 @@ def test_an_unreachable_server_is_an_error_without_the_password() -> None:
     assert "connection" in message.lower()
 
 
+@pytest.mark.parametrize("history_url", ["postgresql"], indirect=True)
 def test_a_wrong_password_is_refused_without_showing_it(history_url: str) -> None:
-    if not history_url.startswith("postgresql"):
-        pytest.skip("SQLite has no passwords")
     from conformance.history.urls import engine_url
 
     wrong = engine_url(history_url).set(password="not-the-Password-42").render_as_string(hide_password=False)

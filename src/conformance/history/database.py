@@ -10,10 +10,13 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from conformance.history.errors import HistoryError
 from conformance.history.urls import display_url, engine_url
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 log = logging.getLogger("conformance.history")
 
@@ -45,7 +48,7 @@ def _message(exc: BaseException, password: str | None) -> str:
 
 
 @contextmanager
-def opened(url: str, create: bool) -> Iterator[Any]:
+def opened(url: str, create: bool) -> Iterator[Engine]:
     """An engine on ``url`` with the current schema; ``create``: make the database when it holds no history."""
     from sqlalchemy import create_engine, event
     from sqlalchemy.exc import SQLAlchemyError
