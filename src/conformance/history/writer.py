@@ -22,7 +22,8 @@ from conformance.org.results import RepositoryResult, RunResult, redact_url
 
 def _only(table: sa.Table, row: Mapping[str, Any]) -> dict[str, Any]:
     """The row's values for the columns ``table`` has (an older schema has fewer)."""
-    return {name: value for name, value in row.items() if name in table.c}
+    names = set(table.c.keys())
+    return {name: value for name, value in row.items() if name in names}
 
 
 def _check(run: RunResult) -> None:
@@ -59,11 +60,15 @@ def _repository_row(run_pk: int, position: int, repository: RepositoryResult) ->
     }
 
 
-def _insert(connection: Connection, table: sa.Table, rows: Iterable[Mapping[str, Any]]) -> None:
-    """One executemany for all rows (SQLAlchemy batches them for the driver)."""
-    batch = [_only(table, row) for row in rows]
-    if batch:
-        connection.execute(sa.insert(table), batch)
+def _insert(connection: Connection, table: sa.Table, rows: Iterable[dict[str, Any]]) -> None:
+    """One executemany for all rows (SQLAlchemy batches them for the driver); columns ``table`` lacks are dropped."""
+    batch = list(rows)
+    if not batch:
+        return
+    absent = set(batch[0]) - set(table.c.keys())
+    if absent:
+        batch = [{name: value for name, value in row.items() if name not in absent} for row in batch]
+    connection.execute(sa.insert(table), batch)
 
 
 def write_run(connection: Connection, tables: Schema, run: RunResult) -> int:
