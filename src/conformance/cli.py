@@ -321,7 +321,27 @@ def explain_policy(policy_id: str, policy_dirs: tuple[str, ...]) -> None:
 
 @cli.group()
 def org() -> None:
-    """Organisation scans: many repositories, a history of runs, and a report."""
+    """Organisation scans: scan an inventory of repositories, merge shards, report on the history."""
+
+
+@org.command("report")
+@click.option(
+    "--db", metavar="URL", help="History database (default: $CONFORMANCE_DB, else sqlite:///conformance-history.sqlite)."
+)
+@click.option(
+    "-f", "--format", "output_format", type=click.Choice(["html", "json", "csv", "markdown"]), default="html",
+    show_default=True,
+)
+@click.option("-o", "--output", required=True, metavar="FILE", help="The report file (replaced atomically; - stdout).")
+@click.option("--runs", type=click.IntRange(min=1), help="Report on the last N runs only (default: all).")
+@click.option(
+    "--today", type=click.DateTime(formats=["%Y-%m-%d"]), help="The day waiver expiry is counted from (default: today)."
+)
+def org_report(today: object, **kwargs: object) -> None:
+    """Write the compliance report of the latest run, the changes since the previous one and the trend."""
+    from conformance.commands.org_report import run_report
+
+    _run(run_report, today=today.date() if today is not None else None, **kwargs)  # type: ignore[attr-defined]
 
 
 @org.command("history")
