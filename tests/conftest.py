@@ -27,11 +27,14 @@ def builtin_definitions():
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def history_url(request: pytest.FixtureRequest, tmp_path: Path):
-    """An empty history database: a SQLite file in tmp_path, or a new database on the PostgreSQL server that
+def new_history_url(request: pytest.FixtureRequest, tmp_path: Path):
+    """Makes empty history databases: SQLite files in tmp_path, or new databases on the PostgreSQL server that
     ``CONFORMANCE_TEST_POSTGRES_URL`` names (``.ci/postgres start`` prints one), dropped afterwards."""
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'history.sqlite'}"
+        import itertools
+
+        numbers = itertools.count()
+        yield lambda: f"sqlite:///{tmp_path / f'history-{next(numbers)}.sqlite'}"
         return
     server = os.environ.get("CONFORMANCE_TEST_POSTGRES_URL", "")
     need(bool(server), "CONFORMANCE_TEST_POSTGRES_URL is not set (.ci/postgres start DIR prints one)")
@@ -42,13 +45,26 @@ def history_url(request: pytest.FixtureRequest, tmp_path: Path):
     from conformance.history.urls import engine_url
 
     admin_url = engine_url(server)
-    name = f"conformance_test_{uuid.uuid4().hex[:12]}"
     admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    created: list[str] = []
+
+    def create() -> str:
+        name = f"conformance_test_{uuid.uuid4().hex[:12]}"
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        created.append(name)
+        return admin_url.set(database=name).render_as_string(hide_password=False)
+
     try:
-        yield admin_url.set(database=name).render_as_string(hide_password=False)
+        yield create
     finally:
         with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            for name in created:
+                connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture
+def history_url(new_history_url) -> str:
+    """An empty history database, SQLite or PostgreSQL (the test runs once with each)."""
+    return new_history_url()

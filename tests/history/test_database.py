@@ -58,7 +58,7 @@ def test_an_unreachable_server_is_an_error_without_the_password() -> None:
     assert "connection" in message.lower()
 
 
-@pytest.mark.parametrize("history_url", ["postgresql"], indirect=True)
+@pytest.mark.parametrize("new_history_url", ["postgresql"], indirect=True)
 def test_a_wrong_password_is_refused_without_showing_it(history_url: str) -> None:
     from conformance.history.urls import engine_url
 
