@@ -396,6 +396,17 @@ def org_report(today: object, **kwargs: object) -> None:
     _run(run_report, today=today.date() if today is not None else None, **kwargs)  # type: ignore[attr-defined]
 
 
+@org.command("history")
+@click.option("--db", metavar="URL", help="History database (default: $CONFORMANCE_DB, else a SQLite file here).")
+@click.option("-f", "--format", "output_format", type=click.Choice(["text", "json"]), default="text")
+@click.option("--last", type=click.IntRange(min=1), metavar="N", help="Only the newest N runs.")
+def org_history(**kwargs: object) -> None:
+    """List the runs in the history database, oldest first, with repositories and findings counted."""
+    from conformance.commands.org_history import run_history
+
+    _run(run_history, **kwargs)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: one handler turns our errors into exit code 2, Ctrl-C into 130 and SIGTERM into 143."""
     import signal
