@@ -319,6 +319,21 @@ def explain_policy(policy_id: str, policy_dirs: tuple[str, ...]) -> None:
     _run(run_explain, policy_id, policy_dirs)
 
 
+@policies.command("test")
+@click.argument("directories", nargs=-1, type=click.Path(file_okay=False))
+@click.option("--fixtures", "fixtures_root", type=click.Path(file_okay=False), help="Fixtures in ROOT/<pack>/<slug>/.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Configuration file (no DIR).")
+@click.option("-f", "--format", "output_format", type=click.Choice(["table", "json"]), default="table")
+@click.option("--allow-missing", is_flag=True, help="A policy without a pass and a fail fixture is not a failure.")
+@click.option("--trust-local-policies", is_flag=True, help="Run Python policies of the configuration's policy-paths.")
+@click.option("--policy", "policy_ids", multiple=True, help="Only this policy id or prefix (repeatable).")
+def test_policies(**kwargs: object) -> None:
+    """Run every policy of DIR (default: the config's policy-paths) on its pass-* and fail-* fixtures."""
+    from conformance.commands.policies_test import run_test
+
+    _run(run_test, **kwargs)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: one handler turns our errors into exit code 2, Ctrl-C into 130 and SIGTERM into 143."""
     import signal

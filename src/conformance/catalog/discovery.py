@@ -49,9 +49,16 @@ class FoundPolicy:
         return f"{self.path.parent.name}/{self.path.stem.replace('_', '-')}"
 
 
+FIXTURE_DIRECTORY = "tests"
+"""In a policy directory, ``<pack>/tests/<slug>/`` holds a policy's fixtures: nothing under a directory of
+this name is a policy (see ``conformance policies test``)."""
+
+
 def _policy_files(directory: FsPath) -> Iterator[FsPath]:
     for path in sorted(directory.rglob("*")):
         if path.name.startswith(("_", ".")) or not path.is_file():
+            continue
+        if FIXTURE_DIRECTORY in path.relative_to(directory).parts[:-1]:
             continue
         if path.suffix in (".yaml", ".yml", ".py"):
             yield path
@@ -104,6 +111,11 @@ def find_entry_points() -> Iterator[FoundPolicy]:
             raise PolicyDefinitionError(f"entry point {entry.name!r}: {directory} is not a directory")
         for path in _policy_files(directory):
             yield FoundPolicy(path, f"package {entry.name}", True)
+
+
+def policy_files(directory: FsPath) -> list[FsPath]:
+    """The policy files of a directory, sorted (as ``--policy-dir`` reads them)."""
+    return list(_policy_files(directory))
 
 
 def find_in_directories(directories: Iterable[tuple[FsPath, bool]]) -> Iterator[FoundPolicy]:
