@@ -334,6 +334,23 @@ def test_policies(**kwargs: object) -> None:
     _run(run_test, **kwargs)
 
 
+@policies.command("new")
+@click.argument("policy_id", metavar="ID")
+@click.option("--kind", type=click.Choice(["yaml", "python"]), required=True, help="A YAML or a Python policy.")
+@click.option(
+    "--target",
+    type=click.Choice(["kubernetes", "dockerfile", "workflow", "file", "repository"]),
+    default="kubernetes",
+    show_default=True,
+)
+@click.option("--dir", "directory", type=click.Path(file_okay=False), default="policies", show_default=True)
+def new_policy(**kwargs: object) -> None:
+    """Write a new policy ID (<pack>/<slug>) with a pass and a fail fixture, ready for `policies test`."""
+    from conformance.commands.policies_new import run_new
+
+    _run(run_new, **kwargs)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: one handler turns our errors into exit code 2, Ctrl-C into 130 and SIGTERM into 143."""
     import signal
