@@ -80,7 +80,8 @@ def plan(policy_id: str, kind: str, target: str, directory: Path) -> Scaffold:
 def _existing(scaffold: Scaffold) -> list[Path]:
     """What already exists: a file to write, or a policy of the same id in the other kind."""
     others = [scaffold.policy_file.with_name(name) for name in _same_id_names(scaffold)]
-    return [path for path in [*(p for p, _ in scaffold.files), *others] if path.exists() or path.is_symlink()]
+    candidates = dict.fromkeys([*(p for p, _ in scaffold.files), *others])
+    return [path for path in candidates if path.exists() or path.is_symlink()]
 
 
 def _same_id_names(scaffold: Scaffold) -> list[str]:
