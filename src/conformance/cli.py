@@ -351,6 +351,18 @@ def new_policy(**kwargs: object) -> None:
     _run(run_new, **kwargs)
 
 
+@policies.command("validate")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Configuration file (no PATH).")
+@click.option("--trust-local-policies", is_flag=True, help="Also import Python policies (runs their code).")
+@click.option("-f", "--format", "output_format", type=click.Choice(["text", "json"]), default="text")
+def validate_policies(**kwargs: object) -> None:
+    """Check policy files (PATHS: files or directories) against the policy format, without running them."""
+    from conformance.commands.policies_validate import run_validate
+
+    _run(run_validate, **kwargs)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: one handler turns our errors into exit code 2, Ctrl-C into 130 and SIGTERM into 143."""
     import signal
