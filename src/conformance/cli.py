@@ -292,6 +292,11 @@ def policies() -> None:
 
 @policies.command("list")
 @click.option("--profile", "profiles", multiple=True, help="Only policies of this profile.")
+@click.option(
+    "--target", "targets", multiple=True, type=click.Choice(["kubernetes", "yaml", "dockerfile", "repository"])
+)
+@click.option("--severity", "severities", multiple=True, type=click.Choice(["error", "warning", "note"]))
+@click.option("--framework", "frameworks", multiple=True, help="Only policies mapped to this compliance framework.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Configuration file.")
 @click.option("--policy-dir", "policy_dirs", multiple=True, type=click.Path(file_okay=False))
 @click.option(
