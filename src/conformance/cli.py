@@ -368,6 +368,19 @@ def validate_policies(**kwargs: object) -> None:
     _run(run_validate, **kwargs)
 
 
+@policies.command("docs")
+@click.argument("directories", nargs=-1, type=click.Path(file_okay=False))
+@click.option("--fixtures", "fixtures_root", type=click.Path(file_okay=False), help="Fixtures in ROOT/<pack>/<slug>/.")
+@click.option("-o", "--output", default="-", show_default=True, help="The Markdown file to write (- for stdout).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Configuration file (no DIR).")
+@click.option("--trust-local-policies", is_flag=True, help="Load Python policies of the configuration's policy-paths.")
+def docs_policies(**kwargs: object) -> None:
+    """Write a Markdown reference of the policies of DIR, with examples from their fixtures."""
+    from conformance.commands.policies_docs import run_docs
+
+    _run(run_docs, **kwargs)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: one handler turns our errors into exit code 2, Ctrl-C into 130 and SIGTERM into 143."""
     import signal
