@@ -1,4 +1,4 @@
-"""The command line: ``conformance scan``, ``conformance policies list|explain``.
+"""The command line: ``conformance scan``, ``conformance policies list|explain|new|test|validate|docs``.
 
 Only click is imported at start-up; each command imports what it needs when it runs.
 """
@@ -287,7 +287,7 @@ def baseline_prune(**kwargs: object) -> None:
 
 @cli.group()
 def policies() -> None:
-    """List and explain the available policies."""
+    """List, explain, write, test, validate and document policies."""
 
 
 @policies.command("list")

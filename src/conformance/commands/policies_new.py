@@ -91,12 +91,13 @@ def _same_id_names(scaffold: Scaffold) -> list[str]:
 
 def next_steps(scaffold: Scaffold, kind: str, directory: Path) -> str:
     fail = next(str(p) for p, _ in scaffold.files if "fail-" in str(p))
-    what = "the JSON Schema under `schema` (or the `checks`)" if kind == "yaml" else "check()"
+    what = "the check (`schema` or `checks`)" if kind == "yaml" else "check()"
     return "\n".join(
         [
             "",
             "Next:",
-            f"  1. Edit {scaffold.policy_file}: title, description, severity, message and {what}.",
+            f"  1. Edit {scaffold.policy_file}:",
+            f"     title, description, severity, message and {what}.",
             f"  2. Edit the fixtures in {scaffold.fixture_dir}/: pass-* must give no finding; in fail-*, put",
             f"     `# expect: {scaffold.policy_id}` (or `@<column>`) on the line before each expected finding",
             f"     ({fail}).",
