@@ -168,6 +168,8 @@ def test_trusted_python_is_also_imported(tmp_path: Path) -> None:
     ("source", "field", "message"),
     [
         ("def check(:\n", "(module)", "not valid Python"),
+        ("x = 1\x00\n", "(module)", "not valid Python"),
+        ("x = " + "(" * 100_000 + ")" * 100_000, "(module)", "not valid Python"),
         ('ID = "a/b"\nTITLE = "t"\nSEVERITY = "note"\nclass check: pass\n', "check", "not a class"),
         ('ID = "a/b"\nTITLE = "t"\nSEVERITY = "note"\nasync def check(t, c): pass\n', "check", "not async"),
         ('ID = "a/b"\nTITLE = "t"\nSEVERITY = "note"\nSCOPE = True\ndef check(t, c): pass\n', "facts", "missing"),

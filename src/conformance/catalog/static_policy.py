@@ -97,6 +97,8 @@ def check_source(source: str, file: str) -> list[Problem]:
         tree = ast.parse(source, filename=file)
     except SyntaxError as exc:
         return [Problem(file, exc.lineno or 1, exc.offset or 1, "(module)", f"not valid Python: {exc.msg}")]
+    except (ValueError, RecursionError, MemoryError) as exc:  # a NUL byte; nesting the parser cannot take
+        return [Problem(file, 1, 1, "(module)", f"not valid Python: {type(exc).__name__}: {exc}")]
     return list(_problems(tree, file))
 
 
