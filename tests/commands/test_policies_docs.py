@@ -9,7 +9,6 @@ from pathlib import Path
 from click.testing import CliRunner, Result
 
 from conformance.cli import cli
-from conformance.commands import markdown_text as md
 from conformance.commands.policies_docs import REGENERATE
 from conftest import REPO
 
@@ -88,14 +87,6 @@ def test_everything_from_a_policy_file_is_escaped(tmp_path: Path) -> None:
     assert '| `allowed` | `["a\\|b", "`tick`"]`' not in page  # the backticks inside need a longer fence
     assert '| `allowed` | ``["a\\|b", "`tick`"]`` | &lt;b&gt;x&lt;/b&gt; \\| y |  |' in page
     assert "````yaml\nkind: Pod\n```\n<script>x</script>\n````" in page  # the fence outlasts the fixture's
-
-
-def test_markdown_helpers() -> None:
-    assert md.code("a`b") == "``a`b``"
-    assert md.code("`x`") == "`` `x` ``"
-    assert md.fenced("```\nx", "yaml") == "````yaml\n```\nx\n````"
-    assert md.prose("1. one\n+ two") == "1\\. one\n\\+ two"
-    assert md.prose("a\u202eb") == "a\ufffdb"
 
 
 def test_broken_policies_are_not_documented(tmp_path: Path) -> None:

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from conformance.catalog.static_policy import check_source
 from conformance.cli import cli
 from conftest import REPO
 
@@ -162,26 +161,6 @@ def test_trusted_python_is_also_imported(tmp_path: Path) -> None:
     trusted = invoke(tmp_path, "policies", "validate", "policies", "--trust-local-policies")
     assert trusted.exit_code == 1
     assert "error: field SEVERITY: must be one of error, warning, note" in trusted.output
-
-
-@pytest.mark.parametrize(
-    ("source", "field", "message"),
-    [
-        ("def check(:\n", "(module)", "not valid Python"),
-        ("x = 1\x00\n", "(module)", "not valid Python"),
-        ("x = " + "(" * 100_000 + ")" * 100_000, "(module)", "not valid Python"),
-        ('ID = "a/b"\nTITLE = "t"\nSEVERITY = "note"\nclass check: pass\n', "check", "not a class"),
-        ('ID = "a/b"\nTITLE = "t"\nSEVERITY = "note"\nasync def check(t, c): pass\n', "check", "not async"),
-        ('ID = "a/b"\nTITLE = "t"\nSEVERITY = "note"\nSCOPE = True\ndef check(t, c): pass\n', "facts", "missing"),
-        ('ID = "a/b"\nTITLE = "t"\nSEVERITY = "note"\nTARGET = "nope"\ndef check(t, c): pass\n', "TARGET", "is not"),
-        ('ID = "a/b"\nTITLE = "t"\nSEVERITY = "note"\nPROFILES = "x"\ndef check(t, c): pass\n', "PROFILES", "tuple"),
-        ('TITLE = "t"\nSEVERITY = "note"\ndef check(t, c): pass\n', "ID", "missing"),
-    ],
-)
-def test_static_checks(source: str, field: str, message: str) -> None:
-    errors = [p for p in check_source(source, "p.py") if p.error]
-    assert [p.field for p in errors] == [field]
-    assert message in errors[0].message
 
 
 def test_a_missing_path_is_a_usage_error(tmp_path: Path) -> None:

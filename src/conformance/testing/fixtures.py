@@ -172,7 +172,7 @@ def _file_fixture(
     return [(path.name, line, pid, column) for line, pid, column in expected_marks(text)], result, []
 
 
-_PLACE = re.compile(r"^(?P<file>.+):(?P<line>\d+)(?::(?P<column>\d+))?$")
+_PLACE = re.compile(r"^(?P<file>.+?):(?P<line>\d+)(?::(?P<column>\d+))?$")
 
 
 def _expected_file(marker: Path) -> list[Mark]:
