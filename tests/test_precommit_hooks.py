@@ -127,7 +127,7 @@ def test_validate_policies_hook_checks_staged_policy_files(tmp_path: Path, pre_c
     assert failed.returncode != 0, output
     line = next(n for n, text in enumerate(policy.read_text().splitlines(), 1) if text.startswith("severity:"))
     assert f"policies/acme/team-label.yaml:{line}:1: error: field severity:" in output, output
-    assert "1 policies checked: 0 valid, 1 invalid" in output, output  # the fixtures under tests/ are not passed
+    assert "1 policy checked: 0 valid, 1 invalid" in output, output  # the fixtures under tests/ are not passed
 
     policy.write_text(policy.read_text().replace("severity: fatal", "severity: warning"))
     _git(repo, "add", ".")

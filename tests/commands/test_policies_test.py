@@ -62,7 +62,7 @@ def test_a_pack_whose_fixtures_hold_passes(tmp_path: Path) -> None:
     lines = result.output.splitlines()
     assert lines[0] == "acme/no-host-network  (policies/acme/no-host-network.yaml)"
     assert [line.split() for line in lines[3:5]] == [["fail-1.yaml", "ok"], ["pass-1.yaml", "ok"]]
-    assert lines[-1] == "1 policies, 2 fixtures: 2 passed, 0 failed"
+    assert lines[-1] == "1 policy, 2 fixtures: 2 passed, 0 failed"
 
 
 def test_a_wrong_line_is_shown_as_a_diff_and_exits_1(tmp_path: Path) -> None:
@@ -76,7 +76,7 @@ def test_a_wrong_line_is_shown_as_a_diff_and_exits_1(tmp_path: Path) -> None:
     assert "  fail-1.yaml  FAIL      findings differ from the marks" in result.output
     assert "      - fail-1.yaml:11 acme/no-host-network   (expected, not found)" in result.output
     assert "      + fail-1.yaml:6 acme/no-host-network   (found, not expected)" in result.output
-    assert result.output.splitlines()[-1] == "1 policies, 2 fixtures: 1 passed, 1 failed"
+    assert result.output.splitlines()[-1] == "1 policy, 2 fixtures: 1 passed, 1 failed"
 
 
 def test_a_pass_fixture_with_a_finding_fails(tmp_path: Path) -> None:

@@ -83,7 +83,7 @@ def test_every_schema_error_has_file_line_and_field(tmp_path: Path) -> None:
         "policies/acme/bad.yaml:3:1: error: field severity: 'fatal' is not one of ['error', 'warning', 'note']",
         "policies/acme/bad.yaml:5:1: error: field target: Additional properties are not allowed "
         "('selct' was unexpected)",
-        "1 policies checked: 0 valid, 1 invalid",
+        "1 policy checked: 0 valid, 1 invalid",
     ]
 
 

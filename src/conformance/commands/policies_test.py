@@ -82,7 +82,8 @@ def summary(reports: Sequence[PolicyReport], orphans: Sequence[str], allow_missi
     failed = sum(not result.ok for result in fixtures)
     broken = sum(report.broken for report in reports)
     missing = 0 if allow_missing else sum(bool(r.policy.missing) for r in reports if not r.broken)
-    parts = [f"{len(reports)} policies, {len(fixtures)} fixtures: {len(fixtures) - failed} passed, {failed} failed"]
+    policies = f"{len(reports)} {'policy' if len(reports) == 1 else 'policies'}"
+    parts = [f"{policies}, {len(fixtures)} fixtures: {len(fixtures) - failed} passed, {failed} failed"]
     if broken:
         parts.append(f"{broken} broken")
     if missing:

@@ -160,5 +160,6 @@ def run_validate(
     for _, problems in results:
         for problem in problems:
             print(problem.text())
-    print(f"{len(results)} policies checked: {len(results) - len(invalid)} valid, {len(invalid)} invalid")
+    checked = f"{len(results)} {'policy' if len(results) == 1 else 'policies'} checked"
+    print(f"{checked}: {len(results) - len(invalid)} valid, {len(invalid)} invalid")
     return code
