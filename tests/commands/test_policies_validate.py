@@ -165,3 +165,10 @@ def test_trusted_python_is_also_imported(tmp_path: Path) -> None:
 
 def test_a_missing_path_is_a_usage_error(tmp_path: Path) -> None:
     assert invoke(tmp_path, "policies", "validate", "nowhere").exit_code == 2
+
+
+def test_terminal_escapes_in_a_policy_are_not_printed(tmp_path: Path) -> None:
+    write(tmp_path, "escape.yaml", VALID_YAML.replace("severity: error", 'severity: "\x1b[2Jgone"'))
+    result = invoke(tmp_path, "policies", "validate", "policies")
+    assert result.exit_code == 1
+    assert "\x1b" not in result.output and "\ufffd[2Jgone" in result.output

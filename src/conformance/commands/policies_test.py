@@ -65,7 +65,9 @@ def render_text(reports: Sequence[PolicyReport], orphans: Sequence[str], allow_m
         out.append("")
     out.extend(f"fixtures for unknown policy {pid}" for pid in orphans)
     out.append(summary(reports, orphans, allow_missing))
-    return "\n".join(out) + "\n"
+    from conformance.reporters import printable  # names and messages come from the policy repository
+
+    return printable("\n".join(out) + "\n")
 
 
 def _table_with_diffs(table: str, results: Sequence[FixtureResult]) -> list[str]:

@@ -157,9 +157,11 @@ def run_validate(
         }
         sys.stdout.write(json.dumps(document, indent=2) + "\n")
         return code
+    from conformance.reporters import printable  # file names and messages come from the policy repository
+
     for _, problems in results:
         for problem in problems:
-            print(problem.text())
+            print(printable(problem.text()))
     checked = f"{len(results)} {'policy' if len(results) == 1 else 'policies'} checked"
     print(f"{checked}: {len(results) - len(invalid)} valid, {len(invalid)} invalid")
     return code
