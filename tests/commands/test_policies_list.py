@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,6 @@ from conformance.catalog.policy import PolicyDefinition
 from conformance.cli import cli
 from conformance.commands.policy_filters import framework_index, frameworks_of, select, target_of
 from conformance.errors import ConfigError
-from conformance.model import PolicyInfo
 
 POLICIES = Path(__file__).resolve().parents[2] / "policies"
 
@@ -68,14 +66,19 @@ def test_the_table_has_a_target_column() -> None:
 
 
 def test_an_unknown_framework_is_a_usage_error() -> None:
-    result = invoke("policies", "list", "--framework", "pss-restricted")
+    result = invoke("policies", "list", "--framework", "pss-strict")
     assert result.exit_code == 2
-    assert "--framework pss-restricted: unknown framework (known: none are defined)" in result.output
+    assert "--framework pss-strict: unknown framework (known: cis-kubernetes-5, nsa-cisa-hardening," in result.output
 
 
-@dataclass(frozen=True)
-class _FrameworkInfo(PolicyInfo):
-    frameworks: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+def test_the_framework_filter_uses_the_shipped_framework_data() -> None:
+    restricted = {p["id"] for p in listed("--framework", "pss-restricted")}
+    baseline = {p["id"] for p in listed("--framework", "pss-baseline")}
+    assert {"k8s/no-host-network", "k8s/no-privileged-containers"} <= baseline
+    assert baseline < restricted  # restricted includes every baseline control
+    assert {"k8s/run-as-non-root", "k8s/no-privilege-escalation"} <= restricted - baseline
+    host = next(p for p in listed() if p["id"] == "k8s/no-host-network")
+    assert host["frameworks"]["pss-baseline"] == ["host-namespaces"]
 
 
 @pytest.fixture(scope="module")
@@ -86,19 +89,20 @@ def definitions() -> tuple[PolicyDefinition, ...]:
 def test_framework_filter_on_metadata_and_on_framework_data(definitions: tuple[PolicyDefinition, ...]) -> None:
     by_id = {d.id: d for d in definitions}
     host = by_id["k8s/no-host-network"]
-    mapped = replace(host, info=_FrameworkInfo(**vars(host.info), frameworks={"pss-baseline": ("HostNamespaces",)}))
-    assert frameworks_of(mapped.info) == {"pss-baseline": ("HostNamespaces",)}
+    mapped = replace(host, info=replace(host.info, frameworks=("pss-baseline:host-namespaces", "nsa:host-network")))
+    assert frameworks_of(mapped.info) == {"pss-baseline": ("host-namespaces",), "nsa": ("host-network",)}
     catalog = [mapped if d.id == host.id else d for d in definitions]
     assert [d.id for d in select(catalog, frameworks=["pss-baseline"])] == ["k8s/no-host-network"]
     data = {"cis-5": ["k8s/no-privileged-containers", "k8s/no-host-pid"]}
     assert framework_index(catalog, data) == {
         "pss-baseline": frozenset({"k8s/no-host-network"}),
+        "nsa": frozenset({"k8s/no-host-network"}),
         "cis-5": frozenset({"k8s/no-privileged-containers", "k8s/no-host-pid"}),
     }
     chosen = select(catalog, frameworks=["cis-5", "pss-baseline"], framework_members=data, severities=["error"])
     assert [d.id for d in chosen] == ["k8s/no-host-network", "k8s/no-host-pid", "k8s/no-privileged-containers"]
-    with pytest.raises(ConfigError, match="known: cis-5, pss-baseline"):
-        select(catalog, frameworks=["nsa"], framework_members=data)
+    with pytest.raises(ConfigError, match="known: cis-5, nsa, pss-baseline"):
+        select(catalog, frameworks=["pss"], framework_members=data)
 
 
 def test_target_of_each_kind_of_builtin(definitions: tuple[PolicyDefinition, ...]) -> None:

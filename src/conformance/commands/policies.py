@@ -29,8 +29,17 @@ def run_list(
     dirs = [(FsPath(d), True) for d in policy_dirs] + [(p, False) for p in config.policy_paths]
     catalog = build_catalog(dirs)
     check_profiles(profiles, known_profiles(catalog.definitions, bool(catalog.dormant_ids)), "--profile")
+    from conformance.frameworks import load_frameworks, mapped_policies, with_frameworks
+
+    data = load_frameworks()
+    members = {name: mapped_policies([framework], data) for name, framework in data.items()}
     chosen = select(
-        catalog.definitions, profiles=profiles, targets=targets, severities=severities, frameworks=frameworks
+        with_frameworks(catalog.definitions),
+        profiles=profiles,
+        targets=targets,
+        severities=severities,
+        frameworks=frameworks,
+        framework_members=members,
     )
     if output_format == "json":
         json.dump([listing(definition) for definition in chosen], sys.stdout, indent=2)

@@ -30,8 +30,14 @@ def frameworks_of(info: Any) -> dict[str, tuple[str, ...]]:
     raw = getattr(info, "frameworks", None)
     if isinstance(raw, Mapping):
         return {str(name): tuple(str(c) for c in (controls or ())) for name, controls in raw.items()}
-    if isinstance(raw, (list, tuple)):
-        return {str(name): () for name in raw}
+    if isinstance(raw, (list, tuple)):  # control keys as PolicyInfo holds them: ``pss-baseline:host-namespaces``
+        grouped: dict[str, list[str]] = {}
+        for key in raw:
+            name, _, control = str(key).partition(":")
+            grouped.setdefault(name, [])
+            if control:
+                grouped[name].append(control)
+        return {name: tuple(controls) for name, controls in grouped.items()}
     return {}
 
 
