@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from conformance.errors import ConfigError
@@ -56,6 +58,7 @@ def test_run_id_from_option_then_environment_then_time() -> None:
     assert run_id("weekly-48", {"CONFORMANCE_RUN_ID": "env-id"}) == "weekly-48"
     assert run_id(None, {"CONFORMANCE_RUN_ID": "env-id"}) == "env-id"
     generated = run_id(None, {})
-    assert len(generated) == 16 and generated.endswith("Z") and generated[8] == "T"
+    assert re.fullmatch(r"\d{8}T\d{6}Z-[0-9a-f]{6}", generated), generated
+    assert run_id(None, {}) != generated  # two runs in the same second
     with pytest.raises(ConfigError, match="use letters, digits"):
         run_id("../../etc", {})

@@ -57,10 +57,13 @@ def parse_shard(text: str | None, environ: Mapping[str, str] | None = None) -> S
 
 
 def run_id(explicit: str | None, environ: Mapping[str, str] | None = None) -> str:
-    """``--run-id``, else ``CONFORMANCE_RUN_ID``, else the UTC time (shards of one run must share one id)."""
+    """``--run-id``, else ``CONFORMANCE_RUN_ID``, else the UTC time and a random suffix (two runs started in the
+    same second stay apart; shards of one run must be given one id)."""
     value = explicit or (os.environ if environ is None else environ).get(RUN_ID_VARIABLE)
     if value:
         if not re.fullmatch(r"[A-Za-z0-9._:-]{1,128}", value):
             raise ConfigError(f"run id {value!r}: use letters, digits and . _ : - (at most 128)")
         return value
-    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    import secrets
+
+    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ-") + secrets.token_hex(3)
