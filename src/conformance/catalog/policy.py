@@ -17,6 +17,7 @@ from conformance.targets.adapters import TARGETS as ADAPTER_TARGETS
 from conformance.targets.kubernetes import Resource
 
 if TYPE_CHECKING:
+    from conformance.catalog.object_match import ObjectFilter
     from conformance.scope import Scope
 
 
@@ -128,6 +129,8 @@ class Policy:
     target: str = KUBERNETES
     files: tuple[str, ...] = ()
     """For file targets: gitignore-style globs over repository-relative paths."""
+    filter: ObjectFilter | None = None
+    """The policy's ``match`` / ``exclude`` blocks (see :mod:`.object_match`), applied before the check."""
 
     @property
     def id(self) -> str:
@@ -142,6 +145,10 @@ class Policy:
     def applies_to_file(self, relative: str) -> bool:
         """Whether a file target policy selects a file (by its repository-relative path)."""
         return bool(self.files) and bool(self._file_matcher.match_file(relative))
+
+    def admits(self, target: Any) -> bool:
+        """Whether the policy's ``match`` / ``exclude`` let it check this target (its kind already selected)."""
+        return self.filter is None or self.filter.admits(target)
 
     @cached_property
     def _kind_selector(self) -> Any:

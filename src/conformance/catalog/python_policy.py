@@ -11,11 +11,14 @@ from pathlib import Path as FsPath
 from types import ModuleType
 from typing import Any
 
+from conformance.catalog.object_match import parse_filter
 from conformance.catalog.policy import DEFAULT_FILES, KUBERNETES, TARGETS, Policy, PolicyDefinition
 from conformance.errors import PolicyDefinitionError
 from conformance.model import SEVERITIES, PolicyInfo
 from conformance.targets.adapters import ADAPTERS, adapter_for
 
+FILTERS = ("MATCH", "EXCLUDE")
+"""Module names of a policy's ``match`` / ``exclude`` blocks (see :mod:`.object_match`)."""
 POLICY_ID = re.compile(r"^[a-z0-9][a-z0-9-]*/[a-z0-9][a-z0-9-]*$")
 
 
@@ -88,6 +91,9 @@ def definition_from_module(module: ModuleType, source: str) -> PolicyDefinition:
     facts = getattr(module, "facts", None)
     if scope and not callable(facts):
         raise PolicyDefinitionError(f"{source}: field facts: a SCOPE policy needs a facts(resource) function")
+    object_filter = parse_filter(getattr(module, "MATCH", None), getattr(module, "EXCLUDE", None), source, FILTERS)
+    if object_filter is not None and target != KUBERNETES:
+        raise PolicyDefinitionError(f"{source}: field MATCH: only kubernetes policies can match objects")
     profiles = getattr(module, "PROFILES", ())
     info = PolicyInfo(
         id=policy_id,
@@ -114,6 +120,7 @@ def definition_from_module(module: ModuleType, source: str) -> PolicyDefinition:
             python=True,
             target=target,
             files=tuple(files),
+            filter=object_filter,
         )
 
     return PolicyDefinition(info=info, option_specs=options, build=build, example=str(getattr(module, "EXAMPLE", "")))

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path as FsPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from conformance.catalog.object_match import parse_filter
 from conformance.catalog.policy import (
     KUBERNETES,
     REPOSITORY,
@@ -30,6 +31,9 @@ from conformance.model import PolicyInfo, Violation
 from conformance.targets import kinds as kinds_module
 from conformance.targets import kubernetes as k8s
 from conformance.validation import Validator, compile_schema, meta_schema_problem
+
+if TYPE_CHECKING:
+    from conformance.catalog.cel_rules import Rule
 
 KIND_GROUPS = kinds_module.KIND_GROUPS
 """``target.kinds`` may name a kind group: built-in and custom workloads alike (see :mod:`..targets.kinds`)."""
@@ -51,10 +55,14 @@ def validate_policy_document(doc: Any, source: str) -> None:
     """Raise PolicyDefinitionError naming the file and the field when a policy file is malformed."""
     if not isinstance(doc, Mapping):
         raise PolicyDefinitionError(f"{source}: a policy file must be a mapping")
+    target_type = doc.get("target", {}).get("type") if isinstance(doc.get("target"), Mapping) else None
+    if target_type in (None, KUBERNETES, YAML_FILE) and "schema" not in doc and "validate" not in doc:
+        raise PolicyDefinitionError(f"{source}: field schema: a policy needs a schema, validate expressions or both")
     error = _policy_format_validator().first_error(doc)
     if error is not None:
         where = ".".join(str(p) for p in error.path) or "(top level)"
         raise PolicyDefinitionError(f"{source}: field {where}: {error.message}")
+    parse_filter(doc.get("match"), doc.get("exclude"), source)
     defaults = {name: spec["default"] for name, spec in doc.get("options", {}).items()}
     schemas = [("schema", doc["schema"])] if "schema" in doc else []
     for index, check in enumerate(doc.get("checks", ())):
@@ -128,8 +136,11 @@ def _nearest_item_name(node: Any, sub_path: tuple[Any, ...]) -> str:
     return name
 
 
-def definition_from_document(doc: Mapping[str, Any], policy_id: str, source: str) -> PolicyDefinition:
-    """Build a policy definition from a validated policy document."""
+def definition_from_document(
+    doc: Mapping[str, Any], policy_id: str, source: str, line_of: Callable[[tuple[Any, ...]], int] | None = None
+) -> PolicyDefinition:
+    """Build a policy definition from a validated policy document (``line_of``: the line of a path in the
+    policy file, for errors in its ``validate`` expressions, which are compiled here)."""
     info = PolicyInfo(
         id=policy_id,
         title=doc["title"],
@@ -160,11 +171,17 @@ def definition_from_document(doc: Mapping[str, Any], policy_id: str, source: str
     template = doc["message"]
     by_key: Mapping[str, str] = doc.get("messages", {})
     first_only = doc.get("report", "each-error") == "first-error"
-    raw_schema = doc["schema"]
+    raw_schema = doc.get("schema")
     option_specs = doc.get("options", {})
+    object_filter = parse_filter(doc.get("match"), doc.get("exclude"), source)
+    rules: tuple[Rule, ...] = ()
+    if "validate" in doc:
+        from conformance.catalog.cel_rules import compile_rules  # imports the CEL library: only when used
+
+        rules = compile_rules(doc["validate"], source, line_of or (lambda path: 0))
 
     def build(options: Mapping[str, Any], severity: str) -> Policy:
-        validator = compile_schema(substitute_options(raw_schema, options))
+        validator = compile_schema(substitute_options(raw_schema, options)) if raw_schema is not None else None
 
         def selected(resource: k8s.Resource) -> Iterator[tuple[Any, k8s.Container | None, tuple[Any, ...]]]:
             if select == "resource":
@@ -178,7 +195,8 @@ def definition_from_document(doc: Mapping[str, Any], policy_id: str, source: str
 
         def check(resource: k8s.Resource, ctx: CheckContext) -> Iterator[Violation]:
             for node, container, base in selected(resource):
-                errors = validator.errors(node)
+                key = f"{container.container_type}[{container.name}]" if container else ""
+                errors = validator.errors(node) if validator is not None else []
                 if first_only:
                     errors = errors[:1]
                 for error in errors:
@@ -186,29 +204,50 @@ def definition_from_document(doc: Mapping[str, Any], policy_id: str, source: str
                     path = container.source_path(sub_path) if container else (*base, *sub_path)
                     if resource.nulls:  # a required key written as null: point at that key
                         path = k8s.toward_written_null(resource, path, error.message)
-                    values = {
-                        "kind": resource.kind,
-                        "name": resource.name,
-                        "namespace": resource.namespace or "",
-                        "resource": str(resource.id),
-                        "container": container.name if container else "",
-                        "container_type": container.container_type if container else "",
-                        "container_label": container.label if container else "",
-                        "value": _shorten(error.instance),
-                        "instance": _Fields(error.instance) if isinstance(error.instance, Mapping) else error.instance,
-                        "key": sub_path[-1] if sub_path else "",
-                        "item": _nearest_item_name(node, sub_path),
-                        "path": ".".join(str(p) for p in sub_path),
-                        "error": error.message,
-                        "options": options,
-                    }
-                    key = f"{container.container_type}[{container.name}]" if container else ""
+                    values = _node_values(resource, container, node, sub_path, error.instance, error.message, options)
                     chosen = by_key.get(str(values["key"]), template)
                     yield Violation(format_message(chosen, values), path, key)
+                if rules and not (first_only and errors):
+                    from conformance.catalog.cel_rules import rule_violations
 
-        return Policy(info=replace(info, severity=severity), kinds=kinds, check=check, options=dict(options))
+                    found = rule_violations(rules, resource, node, container, base, options, key)
+                    for rule, sub_path, path, instance in found:
+                        values = _node_values(resource, container, node, sub_path, instance, rule.failed, options)
+                        yield Violation(format_message(rule.message or template, values), path, rule.key(key))
+
+        return Policy(
+            info=replace(info, severity=severity), kinds=kinds, check=check, options=dict(options), filter=object_filter
+        )
 
     return PolicyDefinition(info=info, option_specs=option_specs, build=build, example=doc.get("example", ""))
+
+
+def _node_values(
+    resource: k8s.Resource,
+    container: k8s.Container | None,
+    node: Any,
+    sub_path: tuple[Any, ...],
+    instance: Any,
+    error: str,
+    options: Mapping[str, Any],
+) -> dict[str, Any]:
+    """The fields of a message about ``instance``, found at ``sub_path`` inside a selected node."""
+    return {
+        "kind": resource.kind,
+        "name": resource.name,
+        "namespace": resource.namespace or "",
+        "resource": str(resource.id),
+        "container": container.name if container else "",
+        "container_type": container.container_type if container else "",
+        "container_label": container.label if container else "",
+        "value": _shorten(instance),
+        "instance": _Fields(instance) if isinstance(instance, Mapping) else instance,
+        "key": sub_path[-1] if sub_path else "",
+        "item": _nearest_item_name(node, sub_path),
+        "path": ".".join(str(p) for p in sub_path),
+        "error": error,
+        "options": options,
+    }
 
 
 def _repository_definition(doc: Mapping[str, Any], info: PolicyInfo) -> PolicyDefinition:
@@ -381,4 +420,5 @@ def load_yaml_policy(path: FsPath, policy_id: str, validate: bool = True) -> Pol
         raise PolicyDefinitionError(
             f"{source}: field id: {declared!r} does not match the file's place, which gives {policy_id!r}"
         )
-    return definition_from_document(doc, policy_id, source)
+    node = loaded.documents[0].node
+    return definition_from_document(doc, policy_id, source, lambda path: yamlio.locate(node, path).line)
