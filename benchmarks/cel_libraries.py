@@ -149,7 +149,11 @@ def main(argv: list[str] | None = None) -> int:
             + (f"  wheels {size / 1e6:.1f} MB" if size is not None else "")
         )
     first, second = results.values()
-    print("results agree" if first == second else f"results differ on {sum(a != b for a, b in zip(first, second))}")
+    print(
+        "results agree"
+        if first == second
+        else f"results differ on {sum(a != b for a, b in zip(first, second, strict=True))}"
+    )
     failing = [sum(not row[i] for row in first) for i in range(len(EXPRESSIONS))]
     print("false per expression:", failing)
     return 0 if first == second else 1

@@ -110,6 +110,16 @@ class _Fields(dict[Any, Any]):
         return _shorten(dict(self))
 
 
+class _Options(dict[Any, Any]):
+    """The options for ``{options[name]}`` in messages: a list of plain values reads ``a, b``."""
+
+    def __getitem__(self, key: Any) -> str:
+        value = dict.__getitem__(self, key) if key in self else "(unset)"
+        if isinstance(value, list) and all(isinstance(item, (str, int, float)) for item in value):
+            return _shorten(", ".join(str(item) for item in value), 120)
+        return _shorten(value, 120)
+
+
 def _shorten(value: Any, limit: int = 60) -> str:
     if isinstance(value, str):
         text = value
@@ -246,7 +256,7 @@ def _node_values(
         "item": _nearest_item_name(node, sub_path),
         "path": ".".join(str(p) for p in sub_path),
         "error": error,
-        "options": options,
+        "options": _Options(options),
     }
 
 
@@ -324,9 +334,9 @@ _KNOWN_DIALECTS = frozenset(
 )
 
 
-_INSTANCE_FIELD = re.compile(r"^instance\[[A-Za-z_][A-Za-z0-9_-]*\]$")
-"""The one indexed field a template may use: a field of the offending mapping (read through a view that
-only ever returns short text)."""
+_INSTANCE_FIELD = re.compile(r"^(?:instance|options)\[[A-Za-z_][A-Za-z0-9_-]*\]$")
+"""The indexed fields a template may use: a field of the offending mapping (read through a view that only
+ever returns short text), and an option's effective value."""
 
 
 def check_message_template(template: str, source: str) -> None:
@@ -387,6 +397,12 @@ def _check_untrusted_parts(doc: Any, source: str) -> None:
         return
     if isinstance(doc.get("message"), str):
         check_message_template(doc["message"], source)
+    for key, template in (doc.get("messages") or {}).items() if isinstance(doc.get("messages"), Mapping) else ():
+        if isinstance(template, str):
+            check_message_template(template, f"{source} (messages.{key})")
+    for index, rule in enumerate(doc.get("validate") or ()) if isinstance(doc.get("validate"), list) else ():
+        if isinstance(rule, Mapping) and isinstance(rule.get("message"), str):
+            check_message_template(rule["message"], f"{source} (validate[{index}])")
     if "schema" in doc:
         check_schema_references(doc["schema"], source, "schema")
     for index, check in enumerate(doc.get("checks") or ()):
