@@ -51,6 +51,10 @@ def _policy_format_validator() -> Validator:
     return compile_schema(policy_format_schema())
 
 
+KUBERNETES_ONLY = ("match", "exclude", "validate")
+"""Fields of a policy that only Kubernetes objects have a meaning for."""
+
+
 def validate_policy_document(doc: Any, source: str) -> None:
     """Raise PolicyDefinitionError naming the file and the field when a policy file is malformed."""
     if not isinstance(doc, Mapping):
@@ -58,6 +62,9 @@ def validate_policy_document(doc: Any, source: str) -> None:
     target_type = doc.get("target", {}).get("type") if isinstance(doc.get("target"), Mapping) else None
     if target_type in (None, KUBERNETES, YAML_FILE) and "schema" not in doc and "validate" not in doc:
         raise PolicyDefinitionError(f"{source}: field schema: a policy needs a schema, validate expressions or both")
+    for name in KUBERNETES_ONLY:
+        if name in doc and target_type not in (None, KUBERNETES):
+            raise PolicyDefinitionError(f"{source}: field {name}: only kubernetes policies take {name}")
     error = _policy_format_validator().first_error(doc)
     if error is not None:
         where = ".".join(str(p) for p in error.path) or "(top level)"
