@@ -60,7 +60,7 @@ def validate_policy_document(doc: Any, source: str) -> None:
     if not isinstance(doc, Mapping):
         raise PolicyDefinitionError(f"{source}: a policy file must be a mapping")
     target_type = doc.get("target", {}).get("type") if isinstance(doc.get("target"), Mapping) else None
-    if target_type in (None, KUBERNETES, YAML_FILE) and "schema" not in doc and "validate" not in doc:
+    if target_type in (None, KUBERNETES, YAML_FILE) and not {"schema", "validate", "checks"} & set(doc):
         raise PolicyDefinitionError(f"{source}: field schema: a policy needs a schema, validate expressions or both")
     for name in KUBERNETES_ONLY:
         if name in doc and target_type not in (None, KUBERNETES):
