@@ -275,3 +275,29 @@ def test_the_cel_library_is_imported_only_for_policies_with_expressions(tmp_path
     )
     output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert output.strip() == "False"
+
+
+def test_the_cost_estimate_counts_in_inside_a_comprehension_as_a_level() -> None:
+    from conformance.catalog.cel_rules import _depths
+
+    assert _depths("node.ports.all(p, p.containerPort in [80, 443])") == (1, 2)
+    assert _depths("'a' in node.labels") == (0, 0)
+    assert _depths("node.items.all(x, x.index > 0 && x.inner.exists(y, y in x.list))") == (2, 3)
+
+
+def test_an_evaluation_too_large_for_its_nesting_is_refused_before_it_runs(tmp_path: Path) -> None:
+    policy(
+        tmp_path,
+        'target: {select: containers}\nvalidate:\n  - expression: "node.ports.all(p, node.ports.exists(q, true))"\n',
+    )
+    ports = "".join(f"        - containerPort: {number}\n" for number in range(1001))
+    head = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - name: a\n      image: x\n"
+    manifest = f"{head}      ports:\n{ports}"
+    code, found, errors = scan(tmp_path, manifest)
+    assert (code, found) == (2, [])
+    assert [e["message"] for e in errors] == [
+        "policy acme/rule failed on Pod/p: ExpressionError: validate[0].expression on container 'a': not evaluated: "
+        "a list or map of 1001 items under 2 nested comprehension(s) exceeds 1,000,000 steps"
+    ]
+    smaller = manifest.replace("        - containerPort: 1000\n", "")
+    assert scan(tmp_path, smaller)[:2] == (0, [])

@@ -11,7 +11,8 @@ imported only then): one that does not compile, names a variable other than thos
 :data:`MAX_EXPRESSION_LENGTH` or nests comprehensions deeper than :data:`MAX_COMPREHENSION_DEPTH` is refused
 with the policy file, the line and the field (``validate[0].expression``). At run time a missing key is an
 error, as in Kubernetes: guard optional fields with ``has(node.x)``. Such an error on one object is a
-``conformance/policy-error`` for that object; the scan goes on.
+``conformance/policy-error`` for that object; the scan goes on. So is an evaluation whose estimated cost
+exceeds :data:`MAX_ITERATIONS` (it is not started: native code cannot be interrupted by the time budget).
 """
 
 from __future__ import annotations
@@ -32,9 +33,15 @@ MAX_COMPREHENSION_DEPTH = 2
 """How deeply comprehension macros (``all``, ``exists``, ``exists_one``, ``map``, ``filter``) may nest: CEL has
 no loops, so this bounds an expression's cost by (list length) to this power. The library evaluates in native
 code, which the policy time budget cannot interrupt before it returns; the bound keeps that short."""
+MAX_ITERATIONS = 1_000_000
+"""The most comprehension steps an evaluation may take, estimated before it starts as (the longest list or map
+in the variables it reads) to the power of its nesting depth: a 3,000-item list under two nested comprehensions
+(9 million steps, about 25 s) is refused as a policy error for that object instead of evaluated."""
 EXTRA_HINT = "pip install 'conformance[cel]'"
 
 _MACRO_VARIABLE = re.compile(r"\.\s*(?:all|exists|exists_one|map|filter)\s*\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*,")
+_MACRO_CALL = re.compile(r"\.\s*([A-Za-z_][A-Za-z0-9_]*)\s*$")
+_IN_OPERATOR = re.compile(r"(?<![A-Za-z0-9_.])in(?![A-Za-z0-9_])")
 _FIELD_STEP = re.compile(r"\.([A-Za-z_][A-Za-z0-9_-]*)|\[(\d+)\]|\['([^'\\]*)'\]|\[\"([^\"\\]*)\"\]")
 
 
@@ -52,6 +59,9 @@ class Rule:
     field_path: Path
     variables: tuple[str, ...]
     """Which of :data:`VARIABLES` the expression names (only those are converted for it)."""
+    depth: int
+    """How deeply its comprehensions nest, an ``in`` inside one counting as one level more: an evaluation
+    may take up to (the longest list it reads) to this power steps."""
     program: Any = field(compare=False, repr=False)
 
     @property
@@ -79,10 +89,12 @@ def _library(source: str) -> Any:
     return cel
 
 
-def comprehension_depth(expression: str) -> int:
-    """The deepest nesting of comprehension macros in an expression (string literals skipped)."""
+def _depths(expression: str) -> tuple[int, int]:
+    """(macro nesting, cost nesting): the deepest nesting of comprehension macros, and the same counting an
+    ``in`` inside a comprehension as one more level (``x in list`` walks the list). String literals are
+    skipped."""
     stack: list[bool] = []
-    deepest = 0
+    deepest = costliest = 0
     position = 0
     length = len(expression)
     while position < length:
@@ -95,13 +107,20 @@ def comprehension_depth(expression: str) -> int:
             position = end + len(quote)
             continue
         if char == "(":
-            before = re.search(r"\.\s*([A-Za-z_][A-Za-z0-9_]*)\s*$", expression[:position])
+            before = _MACRO_CALL.search(expression[max(0, position - 64) : position])
             stack.append(bool(before and before.group(1) in MACROS))
             deepest = max(deepest, sum(stack))
         elif char == ")" and stack:
             stack.pop()
+        elif _IN_OPERATOR.match(expression, position) and sum(stack):
+            costliest = max(costliest, sum(stack) + 1)
         position += 1
-    return deepest
+    return deepest, max(deepest, costliest)
+
+
+def comprehension_depth(expression: str) -> int:
+    """The deepest nesting of comprehension macros in an expression (string literals skipped)."""
+    return _depths(expression)[0]
 
 
 def parse_field_path(text: str) -> Path:
@@ -121,6 +140,21 @@ def parse_field_path(text: str) -> Path:
     return tuple(steps)
 
 
+def longest_collection(value: Any) -> int:
+    """The length of the longest list or mapping anywhere inside a value."""
+    longest = 0
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Mapping):
+            longest = max(longest, len(item))
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            longest = max(longest, len(item))
+            stack.extend(item)
+    return longest
+
+
 def _first_line(message: str) -> str:
     lines = [line.strip() for line in message.splitlines() if line.strip()]
     return " ".join(lines[:1]) or "invalid expression"
@@ -130,7 +164,8 @@ def _compile_one(cel: Any, index: int, spec: Mapping[str, Any]) -> Rule:
     expression = spec["expression"]
     if len(expression) > MAX_EXPRESSION_LENGTH:
         raise PolicyDefinitionError(f"longer than {MAX_EXPRESSION_LENGTH} characters")
-    if comprehension_depth(expression) > MAX_COMPREHENSION_DEPTH:
+    depth, cost = _depths(expression)
+    if depth > MAX_COMPREHENSION_DEPTH:
         raise PolicyDefinitionError(
             f"comprehensions (all, exists, map, ...) nest deeper than {MAX_COMPREHENSION_DEPTH}"
         )
@@ -152,6 +187,7 @@ def _compile_one(cel: Any, index: int, spec: Mapping[str, Any]) -> Rule:
         message=spec.get("message"),
         field_path=(),
         variables=tuple(name for name in VARIABLES if name in program.variables()),
+        depth=cost,
         program=program,
     )
 
@@ -180,8 +216,18 @@ def failing(rules: Sequence[Rule], variables: Mapping[str, Any], describe: Calla
     import cel
 
     needed = {name for rule in rules for name in rule.variables}
-    context = cel.Context(variables={name: variables[name] for name in VARIABLES if name in needed})
+    try:
+        context = cel.Context(variables={name: variables[name] for name in VARIABLES if name in needed})
+    except Exception as exc:  # a value CEL has no type for
+        raise ExpressionError(f"validate{describe()}: cannot pass the data to CEL: {exc}") from None
+    longest = {name: longest_collection(variables[name]) for name in needed}
     for rule in rules:
+        widest = max((longest[name] for name in rule.variables), default=0)
+        if rule.depth and widest**rule.depth > MAX_ITERATIONS:
+            raise ExpressionError(
+                f"{rule.where}{describe()}: not evaluated: a list or map of {widest} items under {rule.depth} "
+                f"nested comprehension(s) exceeds {MAX_ITERATIONS:,} steps"
+            )
         try:
             result = rule.program.execute(context)
         except Exception as exc:  # the library's errors: KeyError, TypeError, RuntimeError, ZeroDivisionError...
