@@ -301,3 +301,12 @@ def test_an_evaluation_too_large_for_its_nesting_is_refused_before_it_runs(tmp_p
     ]
     smaller = manifest.replace("        - containerPort: 1000\n", "")
     assert scan(tmp_path, smaller)[:2] == (0, [])
+
+
+def test_validating_a_policy_document_compiles_its_expressions() -> None:
+    from conformance.catalog.yaml_policy import validate_policy_document
+
+    doc = {"title": "t", "description": "d", "severity": "note", "message": "m", "validate": [{"expression": "1 +"}]}
+    with pytest.raises(PolicyDefinitionError) as caught:
+        validate_policy_document(doc, "p.yaml")
+    assert str(caught.value).startswith("p.yaml: field validate[0].expression: does not compile: column 4: ")

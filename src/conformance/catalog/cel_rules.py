@@ -192,8 +192,11 @@ def _compile_one(cel: Any, index: int, spec: Mapping[str, Any]) -> Rule:
     )
 
 
-def compile_rules(specs: Sequence[Mapping[str, Any]], source: str, line_of: Callable[[Path], int]) -> tuple[Rule, ...]:
-    """Compile every ``validate`` entry; an error names the file, the line and the field."""
+def compile_rules(
+    specs: Sequence[Mapping[str, Any]], source: str, line_of: Callable[[Path], int] | None = None
+) -> tuple[Rule, ...]:
+    """Compile every ``validate`` entry; an error names the file, the line (when ``line_of`` is given: the
+    line of a path in the policy file) and the field."""
     cel = _library(source)
     rules = []
     for index, spec in enumerate(specs):
@@ -204,8 +207,8 @@ def compile_rules(specs: Sequence[Mapping[str, Any]], source: str, line_of: Call
                 name = "fieldPath"
                 rule = replace(rule, field_path=parse_field_path(spec["fieldPath"]))
         except PolicyDefinitionError as exc:
-            line = line_of(("validate", index, name))
-            raise PolicyDefinitionError(f"{source}:{line}: field validate[{index}].{name}: {exc}") from None
+            where = f"{source}:{line_of(('validate', index, name))}" if line_of else source
+            raise PolicyDefinitionError(f"{where}: field validate[{index}].{name}: {exc}") from None
         rules.append(rule)
     return tuple(rules)
 

@@ -55,8 +55,9 @@ KUBERNETES_ONLY = ("match", "exclude", "validate")
 """Fields of a policy that only Kubernetes objects have a meaning for."""
 
 
-def validate_policy_document(doc: Any, source: str) -> None:
-    """Raise PolicyDefinitionError naming the file and the field when a policy file is malformed."""
+def validate_policy_document(doc: Any, source: str, line_of: Callable[[tuple[Any, ...]], int] | None = None) -> None:
+    """Raise PolicyDefinitionError naming the file and the field (and, with ``line_of``, the line of a
+    ``validate`` expression that does not compile) when a policy file is malformed."""
     if not isinstance(doc, Mapping):
         raise PolicyDefinitionError(f"{source}: a policy file must be a mapping")
     target_type = doc.get("target", {}).get("type") if isinstance(doc.get("target"), Mapping) else None
@@ -83,6 +84,10 @@ def validate_policy_document(doc: Any, source: str) -> None:
         if problem is not None:
             first_line = problem.splitlines()[0]
             raise PolicyDefinitionError(f"{source}: field {field}: not a valid JSON Schema: {first_line}") from None
+    if "validate" in doc:
+        from conformance.catalog.cel_rules import compile_rules  # imports the CEL library: only when used
+
+        compile_rules(doc["validate"], source, line_of)
     if "checks" in doc:
         from conformance.catalog.repo_checks import compile_check  # only repository policies need it
 
@@ -195,7 +200,7 @@ def definition_from_document(
     if "validate" in doc:
         from conformance.catalog.cel_rules import compile_rules  # imports the CEL library: only when used
 
-        rules = compile_rules(doc["validate"], source, line_of or (lambda path: 0))
+        rules = compile_rules(doc["validate"], source, line_of)
 
     def build(options: Mapping[str, Any], severity: str) -> Policy:
         validator = compile_schema(substitute_options(raw_schema, options)) if raw_schema is not None else None
@@ -436,12 +441,16 @@ def load_yaml_policy(path: FsPath, policy_id: str, validate: bool = True) -> Pol
         raise PolicyDefinitionError(f"{source}: a policy file holds exactly one YAML document")
     doc = loaded.documents[0].data
     _check_untrusted_parts(doc, source)  # before any validator: a $ref must not be fetched even once
+    node = loaded.documents[0].node
+
+    def line_of(path: tuple[Any, ...]) -> int:
+        return yamlio.locate(node, path).line
+
     if validate:
-        validate_policy_document(doc, source)
+        validate_policy_document(doc, source, line_of)
     declared = doc.get("id") if isinstance(doc, Mapping) else None
     if declared is not None and declared != policy_id:
         raise PolicyDefinitionError(
             f"{source}: field id: {declared!r} does not match the file's place, which gives {policy_id!r}"
         )
-    node = loaded.documents[0].node
-    return definition_from_document(doc, policy_id, source, lambda path: yamlio.locate(node, path).line)
+    return definition_from_document(doc, policy_id, source, line_of)
