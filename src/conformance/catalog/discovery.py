@@ -31,6 +31,14 @@ def builtin_root() -> FsPath:
     raise PolicyDefinitionError("the built-in policies are missing from this installation")
 
 
+def is_builtin_source(source: str) -> bool:
+    """Whether a policy's source (the file it was loaded from) is one of the built-in packs."""
+    try:
+        return FsPath(source).resolve().is_relative_to(builtin_root().resolve())
+    except (OSError, ValueError, PolicyDefinitionError):
+        return False
+
+
 @dataclass(frozen=True)
 class FoundPolicy:
     """A policy file and where it came from."""
