@@ -17,6 +17,7 @@ from conformance.targets.adapters import TARGETS as ADAPTER_TARGETS
 from conformance.targets.kubernetes import Resource
 
 if TYPE_CHECKING:
+    from conformance.catalog.object_match import ObjectFilter
     from conformance.scope import Scope
 
 
@@ -133,6 +134,8 @@ class Policy:
     fixer: Callable[[Violation, Any, CheckContext], Iterable[Any]] | None = field(default=None, repr=False)
     """Autofix: ``fixer(violation, target, ctx)`` gives the operations (:class:`conformance.fix.operations.Operation`)
     that remove the violation, relative to the target, or raises ``NotApplicable`` (see :mod:`conformance.fix`)."""
+    filter: ObjectFilter | None = None
+    """The policy's ``match`` / ``exclude`` blocks (see :mod:`.object_match`), applied before the check."""
 
     @property
     def id(self) -> str:
@@ -147,6 +150,10 @@ class Policy:
     def applies_to_file(self, relative: str) -> bool:
         """Whether a file target policy selects a file (by its repository-relative path)."""
         return bool(self.files) and bool(self._file_matcher.match_file(relative))
+
+    def admits(self, target: Any) -> bool:
+        """Whether the policy's ``match`` / ``exclude`` let it check this target (its kind already selected)."""
+        return self.filter is None or self.filter.admits(target)
 
     @cached_property
     def _kind_selector(self) -> Any:

@@ -11,11 +11,14 @@ from pathlib import Path as FsPath
 from types import ModuleType
 from typing import Any
 
+from conformance.catalog.object_match import parse_filter
 from conformance.catalog.policy import DEFAULT_FILES, KUBERNETES, TARGETS, Policy, PolicyDefinition
 from conformance.errors import PolicyDefinitionError
 from conformance.model import SEVERITIES, PolicyInfo
 from conformance.targets.adapters import ADAPTERS, adapter_for
 
+FILTERS = ("MATCH", "EXCLUDE")
+"""Module names of a policy's ``match`` / ``exclude`` blocks (see :mod:`.object_match`)."""
 POLICY_ID = re.compile(r"^[a-z0-9][a-z0-9-]*/[a-z0-9][a-z0-9-]*$")
 
 
@@ -94,6 +97,9 @@ def definition_from_module(module: ModuleType, source: str) -> PolicyDefinition:
     no_fix = getattr(module, "NO_FIX", "")
     if not isinstance(no_fix, str):
         raise PolicyDefinitionError(f"{source}: field NO_FIX: must be a string (why the policy cannot fix)")
+    object_filter = parse_filter(getattr(module, "MATCH", None), getattr(module, "EXCLUDE", None), source, FILTERS)
+    if object_filter is not None and target != KUBERNETES:
+        raise PolicyDefinitionError(f"{source}: field MATCH: only kubernetes policies can match objects")
     profiles = getattr(module, "PROFILES", ())
     info = PolicyInfo(
         id=policy_id,
@@ -121,6 +127,7 @@ def definition_from_module(module: ModuleType, source: str) -> PolicyDefinition:
             target=target,
             files=tuple(files),
             fixer=fixer,
+            filter=object_filter,
         )
 
     return PolicyDefinition(

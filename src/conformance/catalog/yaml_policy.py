@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path as FsPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from conformance.catalog.object_match import parse_filter
 from conformance.catalog.policy import (
     KUBERNETES,
     REPOSITORY,
@@ -30,6 +31,9 @@ from conformance.model import PolicyInfo, Violation
 from conformance.targets import kinds as kinds_module
 from conformance.targets import kubernetes as k8s
 from conformance.validation import Validator, compile_schema, meta_schema_problem
+
+if TYPE_CHECKING:
+    from conformance.catalog.cel_rules import Rule
 
 KIND_GROUPS = kinds_module.KIND_GROUPS
 """``target.kinds`` may name a kind group: built-in and custom workloads alike (see :mod:`..targets.kinds`)."""
@@ -47,14 +51,26 @@ def _policy_format_validator() -> Validator:
     return compile_schema(policy_format_schema())
 
 
-def validate_policy_document(doc: Any, source: str) -> None:
-    """Raise PolicyDefinitionError naming the file and the field when a policy file is malformed."""
+KUBERNETES_ONLY = ("match", "exclude", "validate")
+"""Fields of a policy that only Kubernetes objects have a meaning for."""
+
+
+def validate_policy_document(doc: Any, source: str, line_of: Callable[[tuple[Any, ...]], int] | None = None) -> None:
+    """Raise PolicyDefinitionError naming the file and the field (and, with ``line_of``, the line of a
+    ``validate`` expression that does not compile) when a policy file is malformed."""
     if not isinstance(doc, Mapping):
         raise PolicyDefinitionError(f"{source}: a policy file must be a mapping")
+    target_type = doc.get("target", {}).get("type") if isinstance(doc.get("target"), Mapping) else None
+    if target_type in (None, KUBERNETES, YAML_FILE) and not {"schema", "validate", "checks"} & set(doc):
+        raise PolicyDefinitionError(f"{source}: field schema: a policy needs a schema, validate expressions or both")
+    for name in KUBERNETES_ONLY:
+        if name in doc and target_type not in (None, KUBERNETES):
+            raise PolicyDefinitionError(f"{source}: field {name}: only kubernetes policies take {name}")
     error = _policy_format_validator().first_error(doc)
     if error is not None:
         where = ".".join(str(p) for p in error.path) or "(top level)"
         raise PolicyDefinitionError(f"{source}: field {where}: {error.message}")
+    parse_filter(doc.get("match"), doc.get("exclude"), source)
     defaults = {name: spec["default"] for name, spec in doc.get("options", {}).items()}
     schemas = [("schema", doc["schema"])] if "schema" in doc else []
     for index, check in enumerate(doc.get("checks", ())):
@@ -77,6 +93,10 @@ def validate_policy_document(doc: Any, source: str) -> None:
             operations_from_spec(substitute_options(doc["autofix"]["operations"], defaults), "autofix.operations")
         except PolicyDefinitionError as exc:
             raise PolicyDefinitionError(f"{source}: field {exc}") from None
+    if "validate" in doc:
+        from conformance.catalog.cel_rules import compile_rules  # imports the CEL library: only when used
+
+        compile_rules(doc["validate"], source, line_of)
     if "checks" in doc:
         from conformance.catalog.repo_checks import compile_check  # only repository policies need it
 
@@ -111,6 +131,16 @@ class _Fields(dict[Any, Any]):
         return _shorten(dict(self))
 
 
+class _Options(dict[Any, Any]):
+    """The options for ``{options[name]}`` in messages: a list of plain values reads ``a, b``."""
+
+    def __getitem__(self, key: Any) -> str:
+        value = dict.__getitem__(self, key) if key in self else "(unset)"
+        if isinstance(value, list) and all(isinstance(item, (str, int, float)) for item in value):
+            return _shorten(", ".join(str(item) for item in value), 120)
+        return _shorten(value, 120)
+
+
 def _shorten(value: Any, limit: int = 60) -> str:
     if isinstance(value, str):
         text = value
@@ -137,8 +167,11 @@ def _nearest_item_name(node: Any, sub_path: tuple[Any, ...]) -> str:
     return name
 
 
-def definition_from_document(doc: Mapping[str, Any], policy_id: str, source: str) -> PolicyDefinition:
-    """Build a policy definition from a validated policy document."""
+def definition_from_document(
+    doc: Mapping[str, Any], policy_id: str, source: str, line_of: Callable[[tuple[Any, ...]], int] | None = None
+) -> PolicyDefinition:
+    """Build a policy definition from a validated policy document (``line_of``: the line of a path in the
+    policy file, for errors in its ``validate`` expressions, which are compiled here)."""
     info = PolicyInfo(
         id=policy_id,
         title=doc["title"],
@@ -169,12 +202,18 @@ def definition_from_document(doc: Mapping[str, Any], policy_id: str, source: str
     template = doc["message"]
     by_key: Mapping[str, str] = doc.get("messages", {})
     first_only = doc.get("report", "each-error") == "first-error"
-    raw_schema = doc["schema"]
+    raw_schema = doc.get("schema")
     option_specs = doc.get("options", {})
     autofix = doc.get("autofix", {})
+    object_filter = parse_filter(doc.get("match"), doc.get("exclude"), source)
+    rules: tuple[Rule, ...] = ()
+    if "validate" in doc:
+        from conformance.catalog.cel_rules import compile_rules  # imports the CEL library: only when used
+
+        rules = compile_rules(doc["validate"], source, line_of)
 
     def build(options: Mapping[str, Any], severity: str) -> Policy:
-        validator = compile_schema(substitute_options(raw_schema, options))
+        validator = compile_schema(substitute_options(raw_schema, options)) if raw_schema is not None else None
 
         def selected(resource: k8s.Resource) -> Iterator[tuple[Any, k8s.Container | None, tuple[Any, ...]]]:
             if select == "resource":
@@ -189,7 +228,8 @@ def definition_from_document(doc: Mapping[str, Any], policy_id: str, source: str
         def violations(resource: k8s.Resource) -> Iterator[tuple[Violation, Any, tuple[Any, ...], Any]]:
             """Each violation with the node the schema saw and the path of the selected node as written."""
             for node, container, base in selected(resource):
-                errors = validator.errors(node)
+                key = f"{container.container_type}[{container.name}]" if container else ""
+                errors = validator.errors(node) if validator is not None else []
                 if first_only:
                     errors = errors[:1]
                 for error in errors:
@@ -197,23 +237,7 @@ def definition_from_document(doc: Mapping[str, Any], policy_id: str, source: str
                     path = container.source_path(sub_path) if container else (*base, *sub_path)
                     if resource.nulls:  # a required key written as null: point at that key
                         path = k8s.toward_written_null(resource, path, error.message)
-                    values = {
-                        "kind": resource.kind,
-                        "name": resource.name,
-                        "namespace": resource.namespace or "",
-                        "resource": str(resource.id),
-                        "container": container.name if container else "",
-                        "container_type": container.container_type if container else "",
-                        "container_label": container.label if container else "",
-                        "value": _shorten(error.instance),
-                        "instance": _Fields(error.instance) if isinstance(error.instance, Mapping) else error.instance,
-                        "key": sub_path[-1] if sub_path else "",
-                        "item": _nearest_item_name(node, sub_path),
-                        "path": ".".join(str(p) for p in sub_path),
-                        "error": error.message,
-                        "options": options,
-                    }
-                    key = f"{container.container_type}[{container.name}]" if container else ""
+                    values = _node_values(resource, container, node, sub_path, error.instance, error.message, options)
                     chosen = by_key.get(str(values["key"]), template)
                     yield (
                         Violation(format_message(chosen, values), path, key),
@@ -221,6 +245,14 @@ def definition_from_document(doc: Mapping[str, Any], policy_id: str, source: str
                         container.path if container else base,
                         error,
                     )
+                if rules and not (first_only and errors):
+                    from conformance.catalog.cel_rules import rule_violations
+
+                    found = rule_violations(rules, resource, node, container, base, options, key)
+                    for rule, sub_path, path, instance in found:
+                        values = _node_values(resource, container, node, sub_path, instance, rule.failed, options)
+                        message = format_message(rule.message or template, values)
+                        yield Violation(message, path, rule.key(key)), node, container.path if container else base, None
 
         def check(resource: k8s.Resource, ctx: CheckContext) -> Iterator[Violation]:
             for violation, *_ in violations(resource):
@@ -231,7 +263,8 @@ def definition_from_document(doc: Mapping[str, Any], policy_id: str, source: str
             kinds=kinds,
             check=check,
             options=dict(options),
-            fixer=_fixer(violations, validator.errors, autofix, options),
+            fixer=_fixer(violations, validator.errors, autofix, options) if validator is not None else None,
+            filter=object_filter,
         )
 
     return _definition(doc, info, option_specs, build)
@@ -265,6 +298,8 @@ def _fixer(violations: Any, errors_of: Any, autofix: Mapping[str, Any], options:
     def fixer(violation: Violation, target: Any, ctx: CheckContext) -> tuple[Any, ...]:
         for found, node, base, error in violations(target):
             if found.path == violation.path and found.message == violation.message:
+                if error is None:
+                    raise NotApplicable("the finding of a CEL rule has no schema to fix against: left for review")
                 failed = [op for op in operations if op.op == TEST and not holds(node, op)]
                 if failed:
                     where = "/".join(map(str, failed[0].path))
@@ -277,6 +312,34 @@ def _fixer(violations: Any, errors_of: Any, autofix: Mapping[str, Any], options:
         raise NotApplicable("the violation was not found again")
 
     return fixer
+
+
+def _node_values(
+    resource: k8s.Resource,
+    container: k8s.Container | None,
+    node: Any,
+    sub_path: tuple[Any, ...],
+    instance: Any,
+    error: str,
+    options: Mapping[str, Any],
+) -> dict[str, Any]:
+    """The fields of a message about ``instance``, found at ``sub_path`` inside a selected node."""
+    return {
+        "kind": resource.kind,
+        "name": resource.name,
+        "namespace": resource.namespace or "",
+        "resource": str(resource.id),
+        "container": container.name if container else "",
+        "container_type": container.container_type if container else "",
+        "container_label": container.label if container else "",
+        "value": _shorten(instance),
+        "instance": _Fields(instance) if isinstance(instance, Mapping) else instance,
+        "key": sub_path[-1] if sub_path else "",
+        "item": _nearest_item_name(node, sub_path),
+        "path": ".".join(str(p) for p in sub_path),
+        "error": error,
+        "options": _Options(options),
+    }
 
 
 def _repository_definition(doc: Mapping[str, Any], info: PolicyInfo) -> PolicyDefinition:
@@ -359,9 +422,9 @@ _KNOWN_DIALECTS = frozenset(
 )
 
 
-_INSTANCE_FIELD = re.compile(r"^instance\[[A-Za-z_][A-Za-z0-9_-]*\]$")
-"""The one indexed field a template may use: a field of the offending mapping (read through a view that
-only ever returns short text)."""
+_INSTANCE_FIELD = re.compile(r"^(?:instance|options)\[[A-Za-z_][A-Za-z0-9_-]*\]$")
+"""The indexed fields a template may use: a field of the offending mapping (read through a view that only
+ever returns short text), and an option's effective value."""
 
 
 def check_message_template(template: str, source: str) -> None:
@@ -422,6 +485,12 @@ def _check_untrusted_parts(doc: Any, source: str) -> None:
         return
     if isinstance(doc.get("message"), str):
         check_message_template(doc["message"], source)
+    for key, template in (doc.get("messages") or {}).items() if isinstance(doc.get("messages"), Mapping) else ():
+        if isinstance(template, str):
+            check_message_template(template, f"{source} (messages.{key})")
+    for index, rule in enumerate(doc.get("validate") or ()) if isinstance(doc.get("validate"), list) else ():
+        if isinstance(rule, Mapping) and isinstance(rule.get("message"), str):
+            check_message_template(rule["message"], f"{source} (validate[{index}])")
     if "schema" in doc:
         check_schema_references(doc["schema"], source, "schema")
     for index, check in enumerate(doc.get("checks") or ()):
@@ -448,11 +517,16 @@ def load_yaml_policy(path: FsPath, policy_id: str, validate: bool = True) -> Pol
         raise PolicyDefinitionError(f"{source}: a policy file holds exactly one YAML document")
     doc = loaded.documents[0].data
     _check_untrusted_parts(doc, source)  # before any validator: a $ref must not be fetched even once
+    node = loaded.documents[0].node
+
+    def line_of(path: tuple[Any, ...]) -> int:
+        return yamlio.locate(node, path).line
+
     if validate:
-        validate_policy_document(doc, source)
+        validate_policy_document(doc, source, line_of)
     declared = doc.get("id") if isinstance(doc, Mapping) else None
     if declared is not None and declared != policy_id:
         raise PolicyDefinitionError(
             f"{source}: field id: {declared!r} does not match the file's place, which gives {policy_id!r}"
         )
-    return definition_from_document(doc, policy_id, source)
+    return definition_from_document(doc, policy_id, source, line_of)

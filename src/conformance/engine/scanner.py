@@ -276,12 +276,12 @@ class FileScanner:
                 self._selections.clear()
             cached = tuple(p for p in self.checks[adapter.name] if adapter.selects(p, subject, relative))
             self._selections[key] = cached
-        return cached
+        return tuple(p for p in cached if p.admits(subject.target))  # match / exclude: per object, not cached
 
     def applicable_ids(self, adapter: TargetAdapter, subject: Subject, relative: str) -> tuple[str, ...]:
         """Ids of every policy (single-subject and cross-resource) that applies to a subject."""
         every = (*self.checks[adapter.name], *self.scope_checks[adapter.name])
-        return tuple(p.id for p in every if adapter.selects(p, subject, relative))
+        return tuple(p.id for p in every if adapter.selects(p, subject, relative) and p.admits(subject.target))
 
     # -- one subject ---------------------------------------------------------------------------------------
 
@@ -379,7 +379,7 @@ class FileScanner:
         if facts is None or facts is NOT_RUN:
             return False
         locations: dict[Path, Location] = {}
-        if is_subject and adapter.selects(policy, subject, ""):
+        if is_subject and adapter.selects(policy, subject, "") and policy.admits(subject.target):
             locations[()] = adapter.fault_location(subject)
             for path in policy.locate_paths:
                 location = adapter.exact_location(subject, path)

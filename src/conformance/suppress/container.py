@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 _CONTAINER_STEP = re.compile(r"(?:^|\.)(?:containers|initContainers|ephemeralContainers)\[([^\]]*)\]")
-_CONTAINER_KEY = re.compile(r"^(?:containers|initContainers|ephemeralContainers)\[([^\]]*)\]$")
+_CONTAINER_KEY = re.compile(r"^(?:containers|initContainers|ephemeralContainers)\[([^\]]*)\](?:#.*)?$")
 
 
 def container_of(finding_path: str, key: str = "") -> str | None:

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from conformance.engine.findings import Place
 
 CONTAINER_LISTS = frozenset(k8s.CONTAINER_TYPES)
-_CONTAINER_KEY = re.compile(r"^(?:containers|initContainers|ephemeralContainers)\[([^\]]*)\]$")
+_CONTAINER_KEY = re.compile(r"^(?:containers|initContainers|ephemeralContainers)\[([^\]]*)\](?:#.*)?$")
 
 
 def span_location(display: str, span: yamlio.NodeSpan) -> Location:
