@@ -80,7 +80,8 @@ def _suites(result: ScanResult, options: ReportOptions) -> Iterator[_Suite]:
     by_file = {file: list(group) for file, group in groupby(everything, key=lambda f: f.location.file)}
     evaluated: dict[str, list[Evaluation]] = {}
     for evaluation in result.evaluations:
-        evaluated.setdefault(evaluation.file, []).append(evaluation)
+        if evaluation.resource is not None:  # objects only: a file's own policies are its finding cases
+            evaluated.setdefault(evaluation.file, []).append(evaluation)
     policy_ids = list(dict.fromkeys(p.id for p in result.policies))
     files = sorted(set(by_file) | set(evaluated))
     for file in files:
@@ -112,6 +113,7 @@ def _suite(
     if evaluations:
         # every (policy, resource) of the file: failed or passed where the policy applied, skipped elsewhere
         for evaluation in evaluations:
+            assert evaluation.resource is not None
             resource = str(evaluation.resource)
             applicable = set(evaluation.policies)
             for policy_id in policy_ids:
