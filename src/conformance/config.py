@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from conformance.errors import ConfigError
 
 if TYPE_CHECKING:
+    from conformance.levels import Level
     from conformance.suppress import Waiver
 
 CONFIG_NAMES = (".conformance.yaml", ".conformance.yml")
@@ -46,6 +47,11 @@ class Config:
     """Charts and templates that cannot be rendered fail the run (errors) instead of being noted."""
     render_kustomize: bool = False
     """Build kustomization roots and check their objects (see :mod:`conformance.targets.kustomize`)."""
+    levels: tuple[Level, ...] = ()
+    """Compliance levels, lowest first (``levels``); their selectors are checked against the catalog by
+    :func:`conformance.planning.policies.check_levels`."""
+    level_lines: Mapping[str, int] = field(default_factory=dict, compare=False)
+    """The line of each level selector (``levels[1].policies[0]`` → 12), for errors found once policies load."""
 
     @property
     def root(self) -> FsPath | None:
@@ -137,6 +143,30 @@ def _waivers(raw: Sequence[Mapping[str, Any]], source: FsPath, node: Any) -> tup
     return tuple(waivers)
 
 
+def _levels(raw: Sequence[Mapping[str, Any]], source: FsPath, node: Any) -> tuple[tuple[Level, ...], dict[str, int]]:
+    """The ``levels`` list as records (names unique, each selecting something) and the lines of its selectors."""
+    from conformance.levels import Level
+
+    levels: list[Level] = []
+    lines: dict[str, int] = {}
+    seen: dict[str, int] = {}
+    for index, entry in enumerate(raw):
+        name = entry["name"]
+        if name in seen:
+            message = f"level {name!r} is defined twice (first as levels[{seen[name]}])"
+            raise _config_error(source, node, ("levels", index, "name"), message)
+        seen[name] = index
+        if not entry.get("policies") and not entry.get("profiles"):
+            message = f"level {name!r} selects nothing: give it policies (ids or prefixes) or profiles"
+            raise _config_error(source, node, ("levels", index), message)
+        for key in ("policies", "profiles"):
+            for number, _ in enumerate(entry.get(key, ())):
+                path = ("levels", index, key, number)
+                lines[key_text(path)] = _line_of(node, path) or 0
+        levels.append(Level.from_config(entry))
+    return tuple(levels), lines
+
+
 def _check_glob_complexity(data: Mapping[str, Any], source: FsPath, node: Any) -> None:
     """``exclude`` and waiver ``paths`` globs are matched with backtracking regexes (``pathspec``): one with
     too many nested wildcards (``*a*a*a*a*b``) would hang the walk or the suppression step, so it is refused."""
@@ -163,6 +193,7 @@ def parse_config(data: Any, source: FsPath, node: Any = None) -> Config:
         raise _config_error(source, node, *error)
     _check_glob_complexity(data, source, node)
     base = source.parent
+    levels, level_lines = _levels(data.get("levels", ()), source, node)
     return Config(
         source=source,
         profiles=tuple(data.get("profiles", ())),
@@ -184,6 +215,8 @@ def parse_config(data: Any, source: FsPath, node: Any = None) -> Config:
         },
         require_rendering=bool(data.get("helm", {}).get("require-rendering", False)),
         render_kustomize=bool(data.get("kustomize", {}).get("render", False)),
+        levels=levels,
+        level_lines=level_lines,
     )
 
 
