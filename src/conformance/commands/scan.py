@@ -44,8 +44,9 @@ def run_scan(**values: Any) -> int:
         raise ConfigError("--report FORMAT=- writes to standard output, where the main report goes: add -o FILE")
     if request.changed_since is not None and "-" in paths:
         raise ConfigError("--changed-since cannot be combined with standard input (-)")
-    junit = "junit" in (output_format, *(f for f, _ in request.reports))
-    prepared = prepare_scan(replace(request, paths=tuple(paths)), record_evaluations=junit)
+    formats = {output_format, *(f for f, _ in request.reports)}
+    evaluations = bool(formats & {"junit", "summary", "summary-json"})  # which policies applied where
+    prepared = prepare_scan(replace(request, paths=tuple(paths)), record_evaluations=evaluations)
     for pattern in prepared.unmatched_excludes:
         print(
             f"conformance: warning: {prepared.config.source}: exclude {pattern!r} matched nothing this scan read "
@@ -57,7 +58,7 @@ def run_scan(**values: Any) -> int:
     if stdin is not None and not stdin.strip() and not request.allow_empty_input:
         prepared = replace(prepared, input_errors=[*prepared.input_errors, _empty_stdin()])
     result = execute_scan(prepared, stdin)
-    report_options = ReportOptions(source_root(paths), request.sarif_category, link_base())
+    report_options = ReportOptions(source_root(paths), request.sarif_category, link_base(), prepared.config.levels)
     color = use_color(request.color, output)
     write_reports(result, output_format, output, color, request.reports, report_options)
     if output is not None and output_format != "text":
