@@ -20,5 +20,5 @@ def render(result: ScanResult, stream: IO[str], color: bool = False, options: Re
     from conformance.reporters.summary import summary_of
 
     summary = summary_of(result, (options or ReportOptions()).levels)
-    json.dump({"format": SUMMARY_FORMAT, **summary.to_dict()}, InertJsonStream(stream), indent=2)  # type: ignore[arg-type]
+    json.dump({"format": SUMMARY_FORMAT, **summary.to_dict()}, InertJsonStream(stream), indent=2)
     stream.write("\n")
