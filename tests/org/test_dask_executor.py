@@ -1,0 +1,87 @@
+"""The Dask executor against a real ``distributed.LocalCluster`` (worker processes) started by the test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from dask_tasks import Task, scan
+
+from conformance.errors import ConformanceError
+from conformance.org.dask_executor import DaskExecutor, scheduler_address
+from conformance.org.results import FAILED, SCANNED, RepositoryResult
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[str]:
+    import dask
+    from distributed import LocalCluster
+
+    # one retry of a task whose worker died, so a lost worker becomes KilledWorker quickly; one task per worker
+    # thread at a time, so a dying worker takes no bystander with it
+    settings = {"distributed.scheduler.allowed-failures": 1, "distributed.scheduler.worker-saturation": 1.0}
+    options = {"n_workers": 2, "threads_per_worker": 1, "processes": True, "dashboard_address": None}
+    with dask.config.set(settings), LocalCluster(**options) as local:
+        yield local.scheduler_address
+
+
+def run(address: str, tasks: list[Task]) -> tuple[list[RepositoryResult], list[RepositoryResult]]:
+    seen: list[RepositoryResult] = []
+    returned = DaskExecutor(address, function=scan).run(tasks, seen.append)
+    return seen, returned
+
+
+def test_every_task_runs_on_the_workers(cluster: str) -> None:
+    tasks = [Task(f"acme/repo-{i}", f"file:///srv/repo-{i}.git", team="payments") for i in range(12)]
+    seen, returned = run(cluster, tasks)
+    assert seen == returned
+    assert sorted(r.id for r in seen) == sorted(t.id for t in tasks)
+    assert {r.status for r in seen} == {SCANNED}
+    assert {r.team for r in seen} == {"payments"}
+    pids = {r.tags["pid"] for r in seen}
+    assert len(pids) >= 1 and str(__import__("os").getpid()) not in pids  # run in the worker processes
+
+
+def test_an_exception_fails_only_its_repository(cluster: str) -> None:
+    tasks = [Task("a", "file:///a"), Task("raises", "https://user:s3cret@git.example/x.git"), Task("b", "file:///b")]
+    seen, _ = run(cluster, tasks)
+    by_id = {r.id: r for r in seen}
+    assert (by_id["a"].status, by_id["b"].status) == (SCANNED, SCANNED)
+    failed = by_id["raises"]
+    assert failed.status == FAILED
+    assert failed.url == "https://***@git.example/x.git"
+    assert failed.reason == "the scan raised on the Dask worker: RuntimeError: boom at https://***@git.example/x.git"
+
+
+def test_a_result_that_is_not_one_is_a_failure(cluster: str) -> None:
+    [result] = run(cluster, [Task("garbage", "file:///g")])[0]
+    assert (result.status, result.reason) == (FAILED, "the scan returned str, not a repository result")
+
+
+def test_a_lost_worker_fails_only_its_repository(cluster: str) -> None:
+    tasks = [Task("dies", "file:///d"), *(Task(f"ok-{i}", f"file:///ok-{i}") for i in range(4))]
+    seen, _ = run(cluster, tasks)
+    by_id = {r.id: r for r in seen}
+    assert len(seen) == 5
+    assert by_id["dies"].status == FAILED
+    assert by_id["dies"].reason == "the Dask worker running this repository's scan died (out of memory or crashed)"
+    assert [by_id[f"ok-{i}"].status for i in range(4)] == [SCANNED] * 4
+    # the cluster recovered: the next run completes
+    assert {r.status for r in run(cluster, [Task("after", "file:///after")])[0]} == {SCANNED}
+
+
+def test_no_tasks_no_connection() -> None:
+    assert DaskExecutor("tcp://127.0.0.1:1", function=scan).run([], print) == []
+
+
+def test_an_unreachable_scheduler_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import conformance.org.dask_executor as module
+
+    monkeypatch.setattr(module, "CONNECT_TIMEOUT", 2.0)
+    with pytest.raises(ConformanceError, match=r"cannot reach the Dask scheduler at tcp://127\.0\.0\.1:9"):
+        DaskExecutor("dask://127.0.0.1:9", function=scan).run([Task("a", "file:///a")], print)
+
+
+def test_addresses() -> None:
+    assert scheduler_address("dask://scheduler:8786") == "tcp://scheduler:8786"
+    assert scheduler_address("tls://scheduler:8786") == "tls://scheduler:8786"
