@@ -25,6 +25,7 @@ import argparse
 import json
 import os
 import random
+import shlex
 import shutil
 import subprocess
 import sys
@@ -224,9 +225,20 @@ class Step:
     peak_rss_mb: float
     """The largest resident set of any process of the step's tree (``wait4`` rusage of the child)."""
     stderr_tail: str
+    produced: bool
+    """Whether the file the step writes is there (exit code 2 is also what a run with failed repositories
+    returns: the file tells it from a usage error)."""
+
+    @property
+    def broken(self) -> bool:
+        return self.exit_code not in (0, 1, 2) or not self.produced
 
 
-def run_step(name: str, command: Sequence[str], cwd: Path, timeout: float) -> Step:
+SINGLE = "shard-0-of-1.json"
+"""The result file of a run without --shard."""
+
+
+def run_step(name: str, command: Sequence[str], cwd: Path, timeout: float, produces: Path) -> Step:
     """Run one command as a fresh process tree, timed, with its peak RSS."""
     log(f"{name}: {' '.join(command)}")
     with open(cwd / f"{name}.stderr", "w+b") as stderr:
@@ -246,7 +258,8 @@ def run_step(name: str, command: Sequence[str], cwd: Path, timeout: float) -> St
         process.returncode = os.waitstatus_to_exitcode(status)
         stderr.seek(0)
         tail = stderr.read().decode("utf-8", "replace").strip().splitlines()[-5:]
-    return Step(name, tuple(command), process.returncode, seconds, usage.ru_maxrss / 1024, "\n".join(tail))
+    rss = usage.ru_maxrss / 1024
+    return Step(name, tuple(command), process.returncode, seconds, rss, "\n".join(tail), produces.exists())
 
 
 VOLATILE = frozenset(
@@ -282,57 +295,49 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         fleet = generate(args.n, fleet_dir, args.corpus, args.seed)
         log(f"generated {len(fleet)} repositories in {time.perf_counter() - start:.1f}s")
     inventory, config = str(fleet_dir / "inventory.yaml"), str(fleet_dir / "org-config.yaml")
-    conformance = shlex_split(args.conformance)
+    conformance = shlex.split(args.conformance)
     history, single, sharded = work / "history.sqlite", work / "single.sqlite", work / "sharded.sqlite"
     common = ["--config", config, "--jobs", str(args.jobs), "--timeout", str(args.repo_timeout)]
     if args.executor:
         common += ["--executor", args.executor]
     steps: list[Step] = []
+
+    def step(name: str, command: list[str], produces: Path) -> None:
+        steps.append(run_step(name, command, work, args.timeout, produces))
+
     scan = [*conformance, "org", "scan", inventory, *common, "--cache-dir", str(work / "cache")]
-    steps.append(
-        run_step("first", [*scan, "--out", str(work / "run-1"), "--db", f"sqlite:///{history}"], work, args.timeout)
-    )
+    step("first", [*scan, "--out", str(work / "run-1"), "--db", f"sqlite:///{history}"], work / "run-1" / SINGLE)
     if history.exists():
-        shutil.copyfile(history, single)
-    steps.append(
-        run_step("unchanged", [*scan, "--out", str(work / "run-2"), "--db", f"sqlite:///{history}"], work, args.timeout)
-    )
-    shard_dir = work / "shards"
+        shutil.copyfile(history, single)  # the history of the first run alone, to compare reports with
+    step("unchanged", [*scan, "--out", str(work / "run-2"), "--db", f"sqlite:///{history}"], work / "run-2" / SINGLE)
+    shards = work / "shards"
     for index in range(SHARDS):
         shard = [*conformance, "org", "scan", inventory, *common, "--cache-dir", str(work / "shard-cache")]
-        shard += ["--shard", f"{index}/{SHARDS}", "--out", str(shard_dir), "--no-history"]
-        steps.append(run_step(f"shard-{index}", shard, work, args.timeout))
-    merge = [
-        *conformance,
-        "org",
+        shard += ["--shard", f"{index}/{SHARDS}", "--out", str(shards), "--no-history"]
+        step(f"shard-{index}", shard, shards / f"shard-{index}-of-{SHARDS}.json")
+    merged = work / "merged"
+    step(
         "merge",
-        str(shard_dir),
-        "--out",
-        str(work / "merged"),
-        "--db",
-        f"sqlite:///{sharded}",
-    ]
-    steps.append(run_step("merge", merge, work, args.timeout))
+        [*conformance, "org", "merge", str(shards), "--out", str(merged), "--db", f"sqlite:///{sharded}"],
+        merged / "run.json",
+    )
     reports = {}
     for label, database in (("single", single), ("sharded", sharded)):
         out = work / f"report-{label}.json"
-        report = [*conformance, "org", "report", "--db", f"sqlite:///{database}", "--format", "json", "-o", str(out)]
-        steps.append(run_step(f"report-{label}", report, work, args.timeout))
+        step(
+            f"report-{label}",
+            [*conformance, "org", "report", "--db", f"sqlite:///{database}", "--format", "json", "-o", str(out)],
+            out,
+        )
         reports[label] = out
     return summarize_measurement(args.n, work, steps, history, reports)
-
-
-def shlex_split(command: str) -> list[str]:
-    import shlex
-
-    return shlex.split(command)
 
 
 def summarize_measurement(
     n: int, work: Path, steps: Sequence[Step], history: Path, reports: dict[str, Path]
 ) -> dict[str, Any]:
     by_name = {step.name: step for step in steps}
-    single_run = work / "run-1" / "shard-0-of-1.json"
+    single_run = work / "run-1" / SINGLE
     merged_run = work / "merged" / "run.json"
     same_results = None
     if single_run.exists() and merged_run.exists():
@@ -367,7 +372,8 @@ def summarize_measurement(
                 "exit_code": s.exit_code,
                 "seconds": round(s.seconds, 2),
                 "peak_rss_mb": round(s.peak_rss_mb, 1),
-                "stderr_tail": s.stderr_tail if s.exit_code not in (0, 1, 2) else "",
+                "broken": s.broken,
+                "stderr_tail": s.stderr_tail if s.broken else "",
             }
             for s in steps
         ],
@@ -390,8 +396,10 @@ def table(result: dict[str, Any]) -> str:
         ("sharded report = single run", str(result["sharded_report_equal"])),
     ]
     lines = ["| measure | value |", "| --- | --- |", *(f"| {k} | {v} |" for k, v in rows)]
-    lines += ["", "| step | exit | seconds | peak RSS MB |", "| --- | --- | --- | --- |"]
-    lines += [f"| {s['name']} | {s['exit_code']} | {s['seconds']} | {s['peak_rss_mb']} |" for s in result["steps"]]
+    lines += ["", "| step | exit | output | seconds | peak RSS MB |", "| --- | --- | --- | --- | --- |"]
+    for s in result["steps"]:
+        output = "missing" if s["broken"] else "ok"
+        lines.append(f"| {s['name']} | {s['exit_code']} | {output} | {s['seconds']} | {s['peak_rss_mb']} |")
     return "\n".join(lines)
 
 
@@ -421,7 +429,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(table(result))
     if args.json:
         args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    broken = [s for s in result["steps"] if s["exit_code"] not in (0, 1, 2)]
+    broken = [s for s in result["steps"] if s["broken"]]
+    for failed in broken:
+        log(f"step {failed['name']} broke (exit {failed['exit_code']}): {failed['stderr_tail']}")
     return 1 if broken or result["sharded_results_equal"] is False or result["sharded_report_equal"] is False else 0
 
 
