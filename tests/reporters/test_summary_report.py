@@ -180,3 +180,18 @@ def test_summary_as_an_extra_report(tmp_path: Path) -> None:
         os.chdir(old)
     assert result.exit_code == 0, result.output
     assert json.loads(out.read_text())["level"] == "bronze"  # silver's policy is not selected: it did not run
+
+
+def test_hostile_ids_are_inert() -> None:
+    evil = PolicyInfo("x/\x1b[31mred\n::error::pwned\u202e", "t", "error", "c", ("p\x1b]8;;x",), "", "", "")
+    hostile = ScanResult((evil,), store_of([]), (), evaluations=(Evaluation(".", None, (evil.id,), "repository"),))
+    stream = io.StringIO()
+    summary.render(hostile, stream, False, ReportOptions(levels=(Level("a", (evil.id,)),)))
+    text = stream.getvalue()
+    assert "pwned" in text
+    for character in ("\x1b", "\u202e"):
+        assert character not in text
+    assert not any(line.startswith("::error::") for line in text.splitlines())
+    data = io.StringIO()
+    summary_json.render(replace(hostile, policies=(replace(evil, id="x/<script>"),)), data, False, ReportOptions())
+    assert "<script" not in data.getvalue()
