@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from dask_tasks import Task, scan
+from dask_tasks import Task, scan, task
 
 from conformance.errors import ConformanceError
 from conformance.org.dask_executor import DaskExecutor, scheduler_address
@@ -32,10 +32,10 @@ def run(address: str, tasks: list[Task]) -> tuple[list[RepositoryResult], list[R
 
 
 def test_every_task_runs_on_the_workers(cluster: str) -> None:
-    tasks = [Task(f"acme/repo-{i}", f"file:///srv/repo-{i}.git", team="payments") for i in range(12)]
+    tasks = [task(f"acme/repo-{i}", f"file:///srv/repo-{i}.git", team="payments") for i in range(12)]
     seen, returned = run(cluster, tasks)
     assert seen == returned
-    assert sorted(r.id for r in seen) == sorted(t.id for t in tasks)
+    assert sorted(r.id for r in seen) == sorted(t.entry.id for t in tasks)
     assert {r.status for r in seen} == {SCANNED}
     assert {r.team for r in seen} == {"payments"}
     pids = {r.tags["pid"] for r in seen}
@@ -43,7 +43,11 @@ def test_every_task_runs_on_the_workers(cluster: str) -> None:
 
 
 def test_an_exception_fails_only_its_repository(cluster: str) -> None:
-    tasks = [Task("a", "file:///a"), Task("raises", "https://user:s3cret@git.example/x.git"), Task("b", "file:///b")]
+    tasks = [
+        task("a", "file:///a"),
+        task("raises", "https://user:s3cret@git.example/x.git", "web"),
+        task("b", "file:///b"),
+    ]
     seen, _ = run(cluster, tasks)
     by_id = {r.id: r for r in seen}
     assert (by_id["a"].status, by_id["b"].status) == (SCANNED, SCANNED)
@@ -51,15 +55,22 @@ def test_an_exception_fails_only_its_repository(cluster: str) -> None:
     assert failed.status == FAILED
     assert failed.url == "https://***@git.example/x.git"
     assert failed.reason == "the scan raised on the Dask worker: RuntimeError: boom at https://***@git.example/x.git"
+    assert (failed.branch, failed.team, failed.team_source, failed.tags, failed.exit_code) == (
+        "main",
+        "web",
+        "inventory",
+        {"tier": "1"},
+        2,
+    )
 
 
 def test_a_result_that_is_not_one_is_a_failure(cluster: str) -> None:
-    [result] = run(cluster, [Task("garbage", "file:///g")])[0]
+    [result] = run(cluster, [task("garbage", "file:///g")])[0]
     assert (result.status, result.reason) == (FAILED, "the scan returned str, not a repository result")
 
 
 def test_a_lost_worker_fails_only_its_repository(cluster: str) -> None:
-    tasks = [Task("dies", "file:///d"), *(Task(f"ok-{i}", f"file:///ok-{i}") for i in range(4))]
+    tasks = [task("dies", "file:///d"), *(task(f"ok-{i}", f"file:///ok-{i}") for i in range(4))]
     seen, _ = run(cluster, tasks)
     by_id = {r.id: r for r in seen}
     assert len(seen) == 5
@@ -67,7 +78,7 @@ def test_a_lost_worker_fails_only_its_repository(cluster: str) -> None:
     assert by_id["dies"].reason == "the Dask worker running this repository's scan died (out of memory or crashed)"
     assert [by_id[f"ok-{i}"].status for i in range(4)] == [SCANNED] * 4
     # the cluster recovered: the next run completes
-    assert {r.status for r in run(cluster, [Task("after", "file:///after")])[0]} == {SCANNED}
+    assert {r.status for r in run(cluster, [task("after", "file:///after")])[0]} == {SCANNED}
 
 
 def test_no_tasks_no_connection() -> None:
@@ -79,7 +90,21 @@ def test_an_unreachable_scheduler_is_a_clear_error(monkeypatch: pytest.MonkeyPat
 
     monkeypatch.setattr(module, "CONNECT_TIMEOUT", 2.0)
     with pytest.raises(ConformanceError, match=r"cannot reach the Dask scheduler at tcp://127\.0\.0\.1:9"):
-        DaskExecutor("dask://127.0.0.1:9", function=scan).run([Task("a", "file:///a")], print)
+        DaskExecutor("dask://127.0.0.1:9", function=scan).run([task("a", "file:///a")], print)
+
+
+def test_a_flat_task_names_its_repository_too() -> None:
+    from dataclasses import dataclass
+
+    from conformance.org.dask_executor import failed_result
+
+    @dataclass(frozen=True)
+    class Flat:
+        id: str
+        url: str
+
+    result = failed_result(Flat("acme/x", "https://u:p@h/x.git"), "lost")
+    assert (result.id, result.url, result.status, result.reason) == ("acme/x", "https://***@h/x.git", FAILED, "lost")
 
 
 def test_addresses() -> None:

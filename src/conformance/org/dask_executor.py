@@ -29,17 +29,24 @@ def scheduler_address(address: str) -> str:
 
 
 def failed_result(task: Any, reason: str) -> RepositoryResult:
-    """The result of a task that did not return one: its repository, failed, with the reason."""
-    identity = str(getattr(task, "id", "") or getattr(task, "url", "") or task)
-    url = str(getattr(task, "url", "") or getattr(task, "path", "") or "")
+    """The result of a task that did not return one: its repository, failed, with the reason. The repository
+    is the task's inventory ``entry`` (``conformance.org.task.RepositoryTask``), or the task itself when it
+    has the entry's fields (``id``, ``url`` or ``path``, ``branch``, ``team``, ``tags``)."""
+    entry = getattr(task, "entry", task)
+    identity = str(getattr(entry, "id", "") or getattr(entry, "url", "") or entry)
+    shown = getattr(entry, "display", None)
+    url = shown if isinstance(shown, str) else str(getattr(entry, "url", None) or getattr(entry, "path", None) or "")
+    team = getattr(entry, "team", None)
     return RepositoryResult(
-        id=identity,
+        id=redact_url(identity),
         url=redact_url(url),
         status=FAILED,
-        branch=getattr(task, "branch", None),
-        team=getattr(task, "team", None),
-        tags=dict(getattr(task, "tags", None) or {}),
+        branch=getattr(entry, "branch", None),
+        team=team,
+        team_source="inventory" if team else None,
+        tags=dict(getattr(entry, "tags", None) or {}),
         reason=redact_url(reason),
+        exit_code=2,
     )
 
 
