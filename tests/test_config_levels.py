@@ -55,7 +55,7 @@ def test_no_levels_by_default(tmp_path: Path) -> None:
         ),
         ("levels:\n  - name: a\n    polices: [k8s]\n", "org.yaml:2: key levels[0]: Additional properties"),
         ("levels:\n  - policies: [k8s]\n", "org.yaml:2: key levels[0]: 'name' is a required property"),
-        ("levels:\n  - name: a b\n    policies: [k8s]\n", "org.yaml:2: key levels[0].name: 'a b' is not a level name"),
+        ("levels:\n  - name: ' gold'\n    policies: [k8s]\n", "org.yaml:2: key levels[0].name: ' gold' is not a level"),
         ("levels:\n  - name: a\n    policies: []\n", "org.yaml:3: key levels[0].policies: [] should be non-empty"),
     ],
 )

@@ -123,7 +123,7 @@ AGREED = {
         "--repos-dir",
     },
     "merge": {"--out", "--db", "--allow-incomplete"},
-    "report": {"--db", "--format", "-o", "--config"},
+    "report": {"--db", "--format", "-o"},
 }
 
 
@@ -138,3 +138,17 @@ def test_the_examples_use_only_the_agreed_options() -> None:
             real = org.commands[command[1]]
             known = {name for param in real.params for name in getattr(param, "opts", ())}
             assert options <= known, command
+
+
+def test_the_org_config_is_what_the_org_scan_reads() -> None:
+    from conformance.config import load_config
+    from conformance.org.settings import load_settings
+
+    settings = load_settings(str(EXAMPLES / "org-config.yaml"))
+    assert [level.name for level in settings.levels] == ["bronze", "silver", "gold"]
+    assert (settings.gate, settings.allow_repository_waivers, settings.allow_inline_suppressions) == (
+        "error",
+        True,
+        False,
+    )
+    assert load_config(EXAMPLES / "org-config.yaml").levels == settings.levels  # the plain scan's summary view

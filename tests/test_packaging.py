@@ -34,6 +34,8 @@ def test_wheel_installs_and_scans_with_builtin_policies(tmp_path: Path) -> None:
     installed = Path(probe.stdout.strip())
     assert installed.is_relative_to(env_dir), installed
     assert (installed / "builtin_policies" / "k8s" / "no-host-network.yaml").is_file()
+    assert (installed / "report" / "templates" / "report.html.j2").is_file()  # the org report's templates
+    assert (installed / "schemas" / "org-report.schema.json").is_file()
     scan = subprocess.run(
         [str(env_dir / "bin" / "conformance"), "scan", str(FIXTURES / "examples" / "shop-frontend.yaml")],
         capture_output=True, text=True, cwd=tmp_path, timeout=120,

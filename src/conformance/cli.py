@@ -110,6 +110,13 @@ def _parse_reports(ctx: click.Context, param: click.Parameter, values: tuple[str
 @click.option("--policy", "enable", multiple=True, help="Run only this policy id or prefix (repeatable).")
 @click.option("--skip-policy", "disable", multiple=True, help="Do not run this policy id or prefix (repeatable).")
 @click.option(
+    "--framework",
+    "frameworks",
+    multiple=True,
+    metavar="ID",
+    help="Run exactly the policies mapped to this framework's controls and report per control (repeatable).",
+)
+@click.option(
     "--config",
     "config_path",
     type=click.Path(dir_okay=False),
@@ -317,6 +324,76 @@ def explain_policy(policy_id: str, policy_dirs: tuple[str, ...]) -> None:
     from conformance.commands.policies import run_explain
 
     _run(run_explain, policy_id, policy_dirs)
+
+
+@cli.group()
+def org() -> None:
+    """Organisation scans: scan an inventory of repositories, merge shards, report on the history.
+
+    \b
+    conformance org scan inventory.yaml --config org.yaml --out runs/today
+    conformance org scan inventory.yaml --shard 0/4 --run-id 2026-12-01 --out runs/today
+    conformance org merge runs/today --out runs/today
+    conformance org report -f html -o report.html
+    """
+
+
+@org.command("scan")
+@click.argument("inventory", required=False, type=click.Path(dir_okay=False))
+@click.option("--out", required=True, type=click.Path(file_okay=False), help="Directory of the result file.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="The organisation's config file.")
+@click.option("--cache-dir", type=click.Path(file_okay=False), help="Clone cache [~/.cache/conformance/repos].")
+@click.option("--shard", metavar="I/N|env/N", help="Scan one slice (I from 0; env: JOB_COMPLETION_INDEX).")
+@click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, help="Worker processes (0: one per CPU).")
+@click.option("--executor", default="local", show_default=True, metavar="local|dask://HOST:PORT")
+@click.option(
+    "--db", metavar="URL", help="History database [$CONFORMANCE_DB, else sqlite:///conformance-history.sqlite]."
+)
+@click.option("--no-history", is_flag=True, help="Do not append the run to the history database.")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), help="Seconds one fetch may take.")
+@click.option("--repos-dir", type=click.Path(file_okay=False), help="Also scan every git repository below DIR.")
+@click.option("--run-id", help="The id shards of one run share [$CONFORMANCE_RUN_ID, else the time].")
+@click.option("--reuse/--no-reuse", default=True, help="Reuse results of commits already scanned [on].")
+def org_scan(**kwargs: object) -> None:
+    """Scan the repositories of INVENTORY and write OUT/shard-I-of-N.json (exit 2 if any could not be scanned)."""
+    from conformance.commands.org import run_org_scan
+
+    _run(run_org_scan, **kwargs)
+
+
+@org.command("merge")
+@click.argument("run_dirs", nargs=-1, required=True, type=click.Path())
+@click.option("--out", required=True, type=click.Path(file_okay=False), help="Directory of run.json.")
+@click.option(
+    "--db", metavar="URL", help="History database [$CONFORMANCE_DB, else sqlite:///conformance-history.sqlite]."
+)
+@click.option("--no-history", is_flag=True, help="Do not append the run to the history database.")
+@click.option("--allow-incomplete", is_flag=True, help="Merge missing or mixed shards anyway.")
+def org_merge(**kwargs: object) -> None:
+    """Combine the shard files in RUN_DIRS into OUT/run.json."""
+    from conformance.commands.org import run_org_merge
+
+    _run(run_org_merge, **kwargs)
+
+
+@org.command("report")
+@click.option(
+    "--db", metavar="URL", help="History database (default: $CONFORMANCE_DB, else sqlite:///conformance-history.sqlite)."
+)
+@click.option(
+    "-f", "--format", "output_format", type=click.Choice(["html", "json", "csv", "markdown"]), default="html",
+    show_default=True,
+)
+@click.option("-o", "--output", required=True, metavar="FILE", help="The report file (replaced atomically; - stdout).")
+@click.option("--runs", type=click.IntRange(min=1), help="Report on the last N runs only (default: all).")
+@click.option(
+    "--today", type=click.DateTime(formats=["%Y-%m-%d"]), help="The day waiver expiry is counted from (default: today)."
+)
+def org_report(today: object, **kwargs: object) -> None:
+    """Write the compliance report of the latest run, the changes since the previous one and the trend."""
+    from conformance.commands.org_report import run_report
+
+    _run(run_report, today=today.date() if today is not None else None, **kwargs)  # type: ignore[attr-defined]
 
 
 def main(argv: list[str] | None = None) -> None:

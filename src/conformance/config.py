@@ -52,6 +52,18 @@ class Config:
     :func:`conformance.planning.policies.check_levels`."""
     level_lines: Mapping[str, int] = field(default_factory=dict, compare=False)
     """The line of each level selector (``levels[1].policies[0]`` → 12), for errors found once policies load."""
+    extends: tuple[str, ...] = ()
+    """What this file extends, as written (presets and paths, see :mod:`conformance.config_extends`)."""
+    chain: tuple[str, ...] = ()
+    """Every file merged into this configuration, parents first and this one last (as messages name them)."""
+    locked: Mapping[str, str] = field(default_factory=dict)
+    """Keys a parent locked (``disable``, ``severity``, ...) and the file that locked each: see
+    :mod:`conformance.config_merge`. A file's own ``locked:`` binds the files that extend it, not itself."""
+    set_keys: frozenset[str] = frozenset()
+    """The top-level keys the file (or a file it extends) sets, so merging knows which scalars to take."""
+    severity_floors: tuple[tuple[str, str, str, str], ...] = ()
+    """(policy id, severity, file, locking file): severities set under a ``severity`` lock where no parent named
+    the policy, checked against the policy's own severity once the catalog is loaded."""
 
     @property
     def root(self) -> FsPath | None:
@@ -217,11 +229,35 @@ def parse_config(data: Any, source: FsPath, node: Any = None) -> Config:
         render_kustomize=bool(data.get("kustomize", {}).get("render", False)),
         levels=levels,
         level_lines=level_lines,
+        extends=_extends(data.get("extends", ())),
+        chain=(str(source),),
+        locked=_locks(data.get("locked", False), source),
+        set_keys=frozenset(data) - {"extends", "locked"},
     )
 
 
+LOCKABLE = ("disable", "severity", "inline-suppressions", "waivers", "exclude", "fail-on", "options")
+"""What ``locked:`` may name (``locked: true`` locks all): see :mod:`conformance.config_merge`."""
+
+
+def _extends(value: str | Sequence[str]) -> tuple[str, ...]:
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+def _locks(value: bool | Sequence[str], source: FsPath) -> dict[str, str]:
+    keys = LOCKABLE if value is True else () if value is False else value
+    return dict.fromkeys(keys, str(source))
+
+
 def load_config(path: FsPath) -> Config:
-    """Read and validate one config file."""
+    """Read and validate a config file and everything it extends, merged (see :mod:`conformance.config_merge`)."""
+    from conformance.config_extends import load_extended
+
+    return load_extended(path)
+
+
+def load_file(path: FsPath) -> tuple[Config, Any]:
+    """Read and validate one config file, ignoring what it extends: the config and its YAML node."""
     from conformance import yamlio
     from conformance.smallfiles import MAX_CONFIG_BYTES, read_small_file
 
@@ -233,8 +269,8 @@ def load_config(path: FsPath) -> Config:
     if len(loaded.documents) > 1:
         raise ConfigError(f"{path}: the configuration must be a single YAML document")
     if not loaded.documents:
-        return parse_config(None, path)
-    return parse_config(loaded.documents[0].data, path, loaded.documents[0].node)
+        return parse_config(None, path), None
+    return parse_config(loaded.documents[0].data, path, loaded.documents[0].node), loaded.documents[0].node
 
 
 def resolve_config(explicit: FsPath | None, scan_paths: Sequence[str]) -> Config:

@@ -159,6 +159,55 @@ def environment(top: str) -> dict[str, str]:
     return _with_config(base_environment(top), pairs)
 
 
+FETCH_PROTOCOLS = "https:ssh:file"
+"""The transports the org scan's clone cache may use (never ``ext::``, ``fd::``, ``git://`` or plain http)."""
+_OPERATOR_KEYS = frozenset({"core.sshCommand", "core.askPass", "credential.helper"})
+"""Left to the operator's configuration when fetching: the SSH command, askpass and credential helpers that
+authenticate to the forge (the cache's own configuration is written by conformance and names none)."""
+FETCH_CONFIG: tuple[tuple[str, str], ...] = (
+    *(pair for pair in SAFE_CONFIG if pair[0] not in _OPERATOR_KEYS),
+    *((f"protocol.{name}.allow", "always") for name in FETCH_PROTOCOLS.split(":")),
+    ("fetch.recurseSubmodules", "false"),
+    ("fetch.writeCommitGraph", "false"),
+    ("core.logAllRefUpdates", "false"),
+    ("advice.detachedHead", "false"),
+    ("init.templateDir", ""),
+    ("filter.lfs.smudge", ""),
+    ("filter.lfs.process", ""),
+    ("filter.lfs.required", "false"),
+)
+"""Command-scope configuration of every clone-cache git command: ``SAFE_CONFIG`` with the fetch transports
+allowed, and no reflog, templates, commit graph or LFS smudging."""
+
+
+def fetch_environment(work_tree: str, url: str, drivers: Sequence[str] = ()) -> dict[str, str]:
+    """The variables of a git command of the clone cache (``conformance.org.clones``, which runs git through
+    GitPython: these are added to the inherited environment).
+
+    The work tree is named explicitly, transports are limited to :data:`FETCH_PROTOCOLS`, prompts and LFS
+    smudging are off, and the filter ``drivers`` the operator's configuration defines are overridden. The URL is
+    the ``origin`` remote of the command's configuration only: it is never on a command line (which ``ps``
+    shows and GitPython logs) nor in the cache's ``.git/config``."""
+    pairs = [*FETCH_CONFIG, ("remote.origin.url", url)]
+    for name in drivers:
+        pairs.extend((f"filter.{name}.{key}", "") for key in FILTER_KEYS)
+        pairs.append((f"filter.{name}.required", "false"))
+    env = {
+        "GIT_DIR": os.path.join(work_tree, ".git"),
+        "GIT_WORK_TREE": work_tree,
+        "GIT_CEILING_DIRECTORIES": os.path.dirname(work_tree),
+        "GIT_ALLOW_PROTOCOL": FETCH_PROTOCOLS,
+        "GIT_PROTOCOL_FROM_USER": "0",
+        "GIT_TERMINAL_PROMPT": "0",
+        "GIT_LFS_SKIP_SMUDGE": "1",
+        "GIT_NO_REPLACE_OBJECTS": "1",
+        "GIT_CONFIG_PARAMETERS": "",
+        "GIT_PAGER": "cat",
+        "LC_ALL": "C",
+    }
+    return _with_config(env, pairs)
+
+
 def run_git(top: str, args: Sequence[str], cwd: str | None = None, timeout: float = 120) -> GitResult:
     """Run ``git ARGS`` on the work tree ``top`` (found with ``inputs.git_root``), in ``cwd`` (default: ``top``;
     it must lie inside ``top``). Raises ``GitUnavailable`` when git is missing or times out."""

@@ -217,6 +217,9 @@ class PolicyInfo:
     description: str
     fix: str
     source: str
+    frameworks: tuple[str, ...] = ()
+    """The framework controls (``pss-baseline:host-namespaces``) mapped to the policy; filled in only where
+    shown (``policies explain``, ``policies list``, ``scan --framework``), see :mod:`conformance.frameworks`."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -347,6 +350,8 @@ class ScanResult:
     """Baseline entries no finding matched any more: fixed debt, to prune from the baseline."""
     owners: Mapping[str, tuple[str, ...]] = field(default_factory=dict, repr=False, compare=False)
     """The owners (from CODEOWNERS) of each reported file that has any, by the path reports show."""
+    frameworks: tuple[Any, ...] = ()
+    """With ``--framework``: one :class:`conformance.frameworks.report.FrameworkReport` per framework."""
 
     def owners_of(self, file: str) -> tuple[str, ...]:
         try:

@@ -8,6 +8,7 @@ counted apart and never fails the run. Which waivers and baseline entries matche
 
 from __future__ import annotations
 
+import os
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -38,9 +39,9 @@ NO_ANNOTATIONS: AnnotationMarkers | None = None
 
 @dataclass
 class Hits:
-    """What matched during (part of) a scan: waiver indices and baseline fingerprints."""
+    """What matched during (part of) a scan: waivers (by file and index) and baseline fingerprints."""
 
-    waivers: set[int] = field(default_factory=set)
+    waivers: set[tuple[str, int]] = field(default_factory=set)
     baseline: set[str] = field(default_factory=set)
     inline_named: set[InlineUse] = field(default_factory=set)
     """Each (file, marker line, marker column, policy id) the inline markers of the scanned files name."""
@@ -65,6 +66,8 @@ class Suppressor:
     waivers: tuple[Waiver, ...] = ()
     config_root: str | None = None
     config_display: str = ""
+    config_source: str = ""
+    """The configuration file the scan uses; a waiver from a file it extends is shown by its own path."""
     baseline: Baseline | None = None
     baseline_display: str = ""
     report_fixed: bool = True
@@ -149,7 +152,7 @@ class Suppressor:
             relative = relative_to(finding.location.file, self.config_root)
             waiver = find_waiver(self.waivers, finding, relative, container, self.today)
             if waiver is not None:
-                hits.waivers.add(waiver.index)
+                hits.waivers.add((waiver.config, waiver.index))
         baselined = self.baseline is not None and self.baseline.covers(finding)
         if baselined:
             hits.baseline.add(finding.fingerprint)
@@ -165,10 +168,18 @@ class Suppressor:
                 source = f"{file}:{annotation.line}" if annotation.line else file
                 return replace(finding, suppression=annotation.suppression(source))
         if waiver is not None and not waiver.expired(self.today):
-            return replace(finding, suppression=waiver.suppression(self.config_display))
+            return replace(finding, suppression=waiver.suppression(self._shown(waiver)))
         if baselined and self.baseline is not None:
             return replace(finding, suppression=self.baseline.suppression(self.baseline_display))
         return finding
+
+    def _shown(self, waiver: Waiver) -> str:
+        """The file a waiver comes from, as reports name it."""
+        if self.config_source and waiver.config and waiver.config != self.config_source:
+            from conformance.inputs import display_path
+
+            return display_path(waiver.config, os.getcwd())
+        return self.config_display or waiver.config
 
     def waiver_findings(self, hits: Hits, complete: bool, scanned: Collection[str]) -> list[Finding]:
         """An error-free warning for each expired waiver, and for each waiver that matched nothing.
@@ -179,7 +190,7 @@ class Suppressor:
         """
         findings = []
         for waiver in self.waivers:
-            location = Location(self.config_display or waiver.config, max(waiver.line, 1))
+            location = Location(self._shown(waiver), max(waiver.line, 1))
             if waiver.expired(self.today):
                 message = (
                     f"waiver {waiver.key} for {waiver.policy} (owner {waiver.owner}) expired on {waiver.expires}: "
@@ -187,7 +198,7 @@ class Suppressor:
                 )
                 findings.append(_waiver_finding(EXPIRED_WAIVER, message, location, waiver))
             elif (
-                waiver.index not in hits.waivers
+                (waiver.config, waiver.index) not in hits.waivers
                 and (self.ran is None or waiver.policy in self.ran)
                 and (complete or _paths_meet(waiver, scanned, self.config_root))
             ):

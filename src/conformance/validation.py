@@ -13,8 +13,10 @@ take (a YAML 1.1 mapping with non-string keys such as ``on:`` or ``yes:``). Both
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 
@@ -136,8 +138,24 @@ def schema_problem(schema: Any) -> str | None:
     """Why a schema is not usable (the meta-schema refuses it, or a ``$ref`` points nowhere), or None.
 
     A :class:`Validator` falls back to the pure-Python library on any error of jsonschema-rs (it must, for YAML
-    1.1 keys that are not strings), so a broken schema would otherwise surface only while scanning.
+    1.1 keys that are not strings), so a broken schema would otherwise surface only while scanning. The answer
+    is remembered per schema (as canonical JSON): checking against the meta-schema costs tens of milliseconds,
+    and a process that scans many repositories compiles the same repository checks for each.
     """
+    if _string_keys(schema):
+        try:
+            return _remembered_problem(json.dumps(schema, sort_keys=True))
+        except (TypeError, ValueError):  # not JSON data: checked as it is
+            pass
+    return _schema_problem(schema)
+
+
+@lru_cache(maxsize=512)
+def _remembered_problem(text: str) -> str | None:
+    return _schema_problem(json.loads(text))
+
+
+def _schema_problem(schema: Any) -> str | None:
     problem = meta_schema_problem(schema)
     if problem is not None:
         return problem

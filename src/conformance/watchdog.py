@@ -5,6 +5,10 @@ looks at how long the current check has been running and raises :class:`PolicyTi
 over budget. Signals reach Python code only between bytecodes: a check stuck inside one long C call (a
 catastrophic regular expression) is interrupted when that call returns. Works in the main thread only;
 elsewhere (a scan started from a library thread) checks run without a budget.
+
+A check that catches the interruption and goes on is interrupted again at every tick; in a worker process
+(where :attr:`Watchdog.stop_process` is set) one still running :data:`RUNAWAY_GRACE` seconds after the first
+interruption ends the worker, which the parent reports (see :mod:`conformance.engine.pool`).
 """
 
 from __future__ import annotations
@@ -13,8 +17,12 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Callable
 from types import FrameType
 from typing import Any
+
+RUNAWAY_GRACE = 5.0
+"""Seconds a check may go on after its time-budget interruption before its worker process is ended."""
 
 
 class PolicyTimeout(BaseException):
@@ -34,6 +42,12 @@ class Watchdog:
         self._installed_in: int | None = None
         """The process that armed the timer (a forked child must arm its own)."""
         self.interrupted = False
+        self._overdue_since: float | None = None
+        """When the running check was interrupted (it is still running if this is set)."""
+        self.current = ""
+        """The id of the policy whose check is running (set by the guard), for the runaway report."""
+        self.stop_process: Callable[[str], None] | None = None
+        """In a worker: ends the process, given the id of a policy that would not stop."""
         """Set when this process got a real Ctrl-C (see :meth:`track_interrupts`): a ``KeyboardInterrupt`` a
         policy raises itself is then told apart from the user's."""
 
@@ -72,14 +86,26 @@ class Watchdog:
 
     def start(self) -> None:
         """A check begins."""
+        self._overdue_since = None
         self._started = time.monotonic()
 
     def stop(self) -> None:
         """The check ended (normally or not)."""
         self._started = None
+        self._overdue_since = None
 
     def _on_alarm(self, signum: int, frame: FrameType | None) -> None:
         started = self._started
-        if started is not None and time.monotonic() - started > self.budget:
-            self._started = None
-            raise PolicyTimeout
+        if started is None:
+            return
+        now = time.monotonic()
+        overdue = self._overdue_since
+        if overdue is None:
+            if now - started > self.budget:
+                self._overdue_since = now
+                raise PolicyTimeout
+            return
+        # The check caught its interruption and is still running.
+        if self.stop_process is not None and now - overdue > RUNAWAY_GRACE:
+            self.stop_process(self.current)
+        raise PolicyTimeout

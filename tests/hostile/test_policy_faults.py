@@ -87,6 +87,39 @@ FAULTS = [
         r"failed on Deployment/shop/base: SystemExit",
         id="exits",
     ),
+    pytest.param(
+        "hard-exit",
+        "import os\ndef check(resource, ctx):\n    os._exit(3)\n",
+        r"PolicyExit: called os._exit\(3\)",
+        id="os-exit",
+    ),
+    pytest.param(
+        "no-alarm",
+        "import signal\ndef check(resource, ctx):\n    signal.signal(signal.SIGALRM, signal.SIG_IGN)\n    return ()\n",
+        r"tried to change the handler of SIGALRM",
+        id="ignores-sigalrm",
+    ),
+    pytest.param(
+        "no-alarm-quietly",
+        "import signal\ndef check(resource, ctx):\n    try:\n        signal.setitimer(signal.ITIMER_REAL, 0)\n"
+        "    except Exception:\n        pass\n    return ()\n",
+        r"tried to change the real-time interval timer",
+        id="stops-the-timer-and-hides-it",
+    ),
+    pytest.param(
+        "threads",
+        "import threading, time\ndef check(resource, ctx):\n"
+        "    threading.Thread(target=time.sleep, args=(600,), name='leftover').start()\n    return ()\n",
+        r"started thread\(s\) still running after its check returned: leftover",
+        id="leaves-a-thread",
+    ),
+    pytest.param(
+        "patches",
+        "import builtins, json\ndef check(resource, ctx):\n"
+        "    builtins.len = lambda x: 0\n    json.dumps = lambda *a, **k: 'garbage'\n    return ()\n",
+        r"replaced builtins\.len \(put back\).*replaced json\.dumps \(put back\)",
+        id="monkeypatches-builtins-and-json",
+    ),
 ]
 
 
@@ -132,3 +165,48 @@ def test_policy_that_never_returns_is_interrupted_after_its_time_budget(tmp_path
     run = run_with(tmp_path, "loops", body, "--policy-timeout", "2", timeout=60)
     assert_fault_reported(run, "loops", r"time budget")
     assert run.seconds < 30
+
+
+def test_policy_that_swallows_its_interruption_is_stopped_with_its_worker(tmp_path: Path) -> None:
+    body = (
+        "def check(resource, ctx):\n    while True:\n        try:\n            while True:\n                pass\n"
+        "        except BaseException:\n            pass\n"
+    )
+    run = run_with(tmp_path, "stubborn", body, "--policy-timeout", "1", timeout=60)
+    report = run.report
+    assert run.exit_code == 2
+    errors = [e for e in report["errors"] if e["location"]["file"] == "base.yaml"]
+    assert len(errors) == 1, report["errors"]
+    assert "policy t/stubborn kept running after its time budget and would not stop" in errors[0]["message"]
+    assert run.seconds < 40
+
+
+def test_a_file_swapped_for_a_link_out_of_the_tree_during_the_scan_is_not_read(tmp_path: Path) -> None:
+    """The walk saw a plain ``b.yaml``; by the time it is read it is a link to a secret outside the tree."""
+    secret = tmp_path / "secret.yaml"
+    secret.write_text("apiVersion: v1\nkind: Secret\nmetadata:\n  name: stolen-token-ABC123\n")
+    swapper = f"""
+    import os
+    KINDS = ("Deployment",)
+    def check(resource, ctx):
+        target = os.path.join(os.getcwd(), "b.yaml")
+        if resource.name == "base" and not os.path.islink(target):
+            os.remove(target)
+            os.symlink({str(secret)!r}, target)
+        return ()
+    """
+    policies = tmp_path / "policies"
+    write_policies(policies, {"swapper": swapper, "ok": OK_POLICY})
+    tree = tmp_path / "scan"
+    tree.mkdir()
+    (tree / "a.yaml").write_text(BASE)
+    (tree / "b.yaml").write_text(BASE.replace("name: base", "name: other"))
+    run = scan(tree, ".", options=("--policy-dir", str(policies), "-j", "1"))
+    assert (tree / "b.yaml").is_symlink(), "the policy did not swap the file: the test proves nothing"
+    assert "stolen-token" not in run.stdout + run.stderr
+    errors = [(e["location"]["file"], e["message"]) for e in run.report["errors"]]
+    assert errors == [("b.yaml", "symbolic link points outside the scanned tree: not followed")], errors
+    found = {(f["policy"], f["location"]["file"]) for f in run.report["findings"]}
+    assert ("t/ok", "a.yaml") in found
+    assert ("k8s/no-host-network", "a.yaml") in found
+    assert run.exit_code == 2

@@ -6,15 +6,14 @@ Stages: found (a file and where it came from) -> loaded (a validated definition)
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path as FsPath
 
+from conformance.catalog.packs import ENTRY_POINT_GROUP as ENTRY_POINT_GROUP
 from conformance.catalog.policy import PolicyDefinition
 from conformance.errors import PolicyDefinitionError
 
-ENTRY_POINT_GROUP = "conformance.policies"
 BUILTIN_PACKS = ("k8s", "repo", "docker", "gha")
 """The built-in packs, each a directory of policy files under the built-in policy root."""
 BUILTIN_PACK_TARGETS = {"k8s": "kubernetes", "repo": "repository", "docker": "dockerfile", "gha": "yaml"}
@@ -31,6 +30,14 @@ def builtin_root() -> FsPath:
     raise PolicyDefinitionError("the built-in policies are missing from this installation")
 
 
+def is_builtin_source(source: str) -> bool:
+    """Whether a policy's source (the file it was loaded from) is one of the built-in packs."""
+    try:
+        return FsPath(source).resolve().is_relative_to(builtin_root().resolve())
+    except (OSError, ValueError, PolicyDefinitionError):
+        return False
+
+
 @dataclass(frozen=True)
 class FoundPolicy:
     """A policy file and where it came from."""
@@ -39,6 +46,8 @@ class FoundPolicy:
     origin: str
     trusted: bool
     """Python files run only when trusted: built-ins, installed packs, explicit --policy-dir, opt-in."""
+    pack: str = ""
+    """For an installed pack: its name, which is the first part of its policies' ids (``acme/<slug>``)."""
 
     @property
     def is_python(self) -> bool:
@@ -46,7 +55,7 @@ class FoundPolicy:
 
     @property
     def default_id(self) -> str:
-        return f"{self.path.parent.name}/{self.path.stem.replace('_', '-')}"
+        return f"{self.pack or self.path.parent.name}/{self.path.stem.replace('_', '-')}"
 
 
 def _policy_files(directory: FsPath) -> Iterator[FsPath]:
@@ -66,44 +75,14 @@ def find_builtin(packs: Iterable[str] = BUILTIN_PACKS) -> Iterator[FoundPolicy]:
             yield FoundPolicy(path, "built-in", True)
 
 
-def _may_have_entry_points() -> bool:
-    """Whether any installed distribution declares our entry point group.
-
-    Reading every distribution's metadata costs tens of milliseconds a run; a pre-commit hook runs on every
-    commit. The ``entry_points.txt`` files are few and small, so look for the group's name in them first.
-    """
-    import glob
-    import sys
-
-    marker = f"[{ENTRY_POINT_GROUP}]"
-    for entry in sys.path:
-        for path in glob.glob(os.path.join(glob.escape(entry or "."), "*.*-info", "entry_points.txt")):
-            try:
-                with open(path, encoding="utf-8", errors="replace") as handle:
-                    if marker in handle.read():
-                        return True
-            except OSError:
-                continue
-    return False
-
-
 def find_entry_points() -> Iterator[FoundPolicy]:
-    """Policy packs installed with pip: an entry point naming a module (its directory) or a path function."""
-    if not _may_have_entry_points():
-        return
-    from importlib.metadata import entry_points
+    """Policies of the packs installed with pip (see :mod:`conformance.catalog.packs` for a pack's layout)."""
+    from conformance.catalog.packs import installed_packs
 
-    for entry in entry_points(group=ENTRY_POINT_GROUP):
-        try:
-            target = entry.load()
-        except Exception as exc:
-            raise PolicyDefinitionError(f"entry point {entry.name!r} ({entry.value}) failed: {exc}") from None
-        file = getattr(target, "__file__", None)
-        directory = FsPath(file).parent if file else FsPath(target() if callable(target) else target)
-        if not directory.is_dir():
-            raise PolicyDefinitionError(f"entry point {entry.name!r}: {directory} is not a directory")
-        for path in _policy_files(directory):
-            yield FoundPolicy(path, f"package {entry.name}", True)
+    for pack in installed_packs():
+        for path in _policy_files(pack.policies_dir):
+            if not pack.skips(path):
+                yield FoundPolicy(path, f"package {pack.name}", True, pack.name)
 
 
 def find_in_directories(directories: Iterable[tuple[FsPath, bool]]) -> Iterator[FoundPolicy]:

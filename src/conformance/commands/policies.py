@@ -37,8 +37,10 @@ def run_list(
 
 
 def run_explain(policy_id: str, policy_dirs: Sequence[str] = ()) -> int:
+    from conformance.frameworks import with_frameworks
+
     catalog = build_catalog([(FsPath(d), True) for d in policy_dirs])
-    definition = next((d for d in catalog.definitions if d.id == policy_id), None)
+    definition = next((d for d in with_frameworks(catalog.definitions) if d.id == policy_id), None)
     if definition is None:
         message = unknown_policy_message(policy_id, [d.id for d in catalog.definitions])
         raise ConfigError(f"{message}: see `conformance policies list`")
@@ -49,6 +51,8 @@ def run_explain(policy_id: str, policy_dirs: Sequence[str] = ()) -> int:
         "",
         info.description,
     ]
+    if info.frameworks:
+        out += ["", f"Frameworks: {', '.join(info.frameworks)}"]
     if definition.option_specs:
         out += ["", "Options:"]
         for name, spec in definition.option_specs.items():

@@ -45,7 +45,8 @@ def run_scan(**values: Any) -> int:
     if request.changed_since is not None and "-" in paths:
         raise ConfigError("--changed-since cannot be combined with standard input (-)")
     formats = {output_format, *(f for f, _ in request.reports)}
-    evaluations = bool(formats & {"junit", "summary", "summary-json"})  # which policies applied where
+    # which policies applied where: JUnit's passes, the summary's pass / not-applicable, framework controls
+    evaluations = bool(formats & {"junit", "summary", "summary-json"}) or bool(request.frameworks)
     prepared = prepare_scan(replace(request, paths=tuple(paths)), record_evaluations=evaluations)
     for pattern in prepared.unmatched_excludes:
         print(
@@ -58,6 +59,12 @@ def run_scan(**values: Any) -> int:
     if stdin is not None and not stdin.strip() and not request.allow_empty_input:
         prepared = replace(prepared, input_errors=[*prepared.input_errors, _empty_stdin()])
     result = execute_scan(prepared, stdin)
+    if request.frameworks:
+        from conformance.frameworks import load_frameworks, resolve
+        from conformance.frameworks.report import framework_reports
+
+        known = load_frameworks()
+        result = replace(result, frameworks=framework_reports(result, resolve(request.frameworks, known), known))
     report_options = ReportOptions(source_root(paths), request.sarif_category, link_base(), prepared.config.levels)
     color = use_color(request.color, output)
     write_reports(result, output_format, output, color, request.reports, report_options)

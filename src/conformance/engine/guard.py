@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from conformance.engine.containment import Containment, fault_of
 from conformance.engine.findings import policy_failed, policy_timed_out
 from conformance.errors import Terminated
 from conformance.model import Finding, Location, ResourceId
@@ -20,8 +21,22 @@ NOT_RUN = object()
 """What a guarded call returns when the policy timed out or failed (its error is already recorded)."""
 
 
-def call_under_budget(watchdog: Watchdog, call: Callable[[], Any]) -> tuple[Any, BaseException | None]:
-    """``(result, None)``, or ``(NOT_RUN, the timeout or the fault)``."""
+def call_under_budget(
+    watchdog: Watchdog, call: Callable[[], Any], containment: Containment | None = None
+) -> tuple[Any, BaseException | None]:
+    """``(result, None)``, or ``(NOT_RUN, the timeout or the fault)``; with a containment (user Python policies),
+    what the check did that it may not (see :mod:`conformance.engine.containment`) is a fault too."""
+    if containment is None:
+        return _call(watchdog, call)
+    with containment.check() as faults:
+        result, problem = _call(watchdog, call)
+    fault = fault_of(faults)
+    if problem is None and fault is not None:
+        return NOT_RUN, fault
+    return result, problem
+
+
+def _call(watchdog: Watchdog, call: Callable[[], Any]) -> tuple[Any, BaseException | None]:
     try:
         watchdog.start()
         return call(), None
@@ -44,8 +59,11 @@ def call_under_budget(watchdog: Watchdog, call: Callable[[], Any]) -> tuple[Any,
 class PolicyGuard:
     """Runs policy calls of one scanner (one process) under the budget, remembering which ran out of time."""
 
-    def __init__(self, budget: float) -> None:
+    def __init__(self, budget: float, contained: frozenset[str] = frozenset()) -> None:
         self.watchdog = Watchdog(budget)
+        self.contained = contained
+        """Ids of the policies whose calls run inside a :class:`Containment` (user Python policies)."""
+        self.containment = Containment() if contained else None
         self._skipped: set[str] = set()
         """Policies skipped for the rest of the current file (they ran out of time on it)."""
         self._timeouts: dict[str, int] = {}
@@ -67,7 +85,9 @@ class PolicyGuard:
         the message names what was checked) and ``location`` may be functions, called only for a fault."""
         if policy_id in self._skipped:
             return NOT_RUN
-        result, problem = call_under_budget(self.watchdog, call)
+        containment = self.containment if policy_id in self.contained else None
+        self.watchdog.current = policy_id
+        result, problem = call_under_budget(self.watchdog, call, containment)
         if problem is None:
             return result
         if isinstance(problem, PolicyTimeout):

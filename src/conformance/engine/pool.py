@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import os
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -28,7 +29,12 @@ if TYPE_CHECKING:
     from multiprocessing.connection import Connection
     from multiprocessing.context import ForkProcess
 
+RUNAWAY = -1
+"""The index of a worker's last message before it ends itself: a policy would not stop (see the watchdog)."""
+RUNAWAY_EXIT = 86
 IN_FLIGHT = 2
+_exit = os._exit
+"""The real ``os._exit``: a contained check replaces the module's (see :mod:`conformance.engine.containment`)."""
 """Chunks handed to one worker before it returns the first: it never waits for the parent."""
 Work = Callable[[FileScanner, Sequence[InputFile]], FileOutcome]
 
@@ -54,6 +60,13 @@ def _worker(connection: Connection, scanner: FileScanner, work: Work) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the workers
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent's handler unwinds the parent, not a worker
     scanner.watchdog.install()  # interval timers do not survive fork
+
+    def stop_process(policy_id: str) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            connection.send((RUNAWAY, policy_id))
+        _exit(RUNAWAY_EXIT)
+
+    scanner.watchdog.stop_process = stop_process
     # Bulk parsing makes the cyclic collector run constantly for nothing; it is paused, and what exists now
     # (modules, policies) is moved out of its sight so the explicit collection after each chunk stays cheap.
     gc.disable()
@@ -76,6 +89,8 @@ class _Worker:
     process: ForkProcess
     connection: Connection
     held: deque[int] = field(default_factory=deque)
+    runaway: str = ""
+    """The policy that would not stop, when the worker ended itself for it."""
 
 
 def _drain(worker: _Worker, done: dict[int, FileOutcome]) -> None:
@@ -83,14 +98,22 @@ def _drain(worker: _Worker, done: dict[int, FileOutcome]) -> None:
     try:
         while worker.connection.poll():
             index, outcome = worker.connection.recv()
+            if index == RUNAWAY:
+                worker.runaway = outcome
+                continue
             worker.held.remove(index)
             done[index] = outcome
     except (EOFError, OSError):
         pass
 
 
-def _lost(files: Sequence[InputFile], exitcode: int | None) -> FileOutcome:
-    how = f"was killed by signal {-exitcode}" if exitcode is not None and exitcode < 0 else f"exited ({exitcode})"
+def _lost(files: Sequence[InputFile], exitcode: int | None, runaway: str = "") -> FileOutcome:
+    if runaway:
+        how = f"was stopped: policy {runaway} kept running after its time budget and would not stop"
+    elif exitcode is not None and exitcode < 0:
+        how = f"was killed by signal {-exitcode}"
+    else:
+        how = f"exited ({exitcode})"
     message = (
         f"internal error: the worker process scanning this file (or another of its batch of {len(files)}) {how}: "
         "its findings are not known"
@@ -148,7 +171,7 @@ class WorkerPool:
                     worker.process.join()
                     if worker.held:  # the first was being scanned; the others wait for another worker
                         lost = worker.held.popleft()
-                        done[lost] = _lost(chunks[lost], worker.process.exitcode)
+                        done[lost] = _lost(chunks[lost], worker.process.exitcode, worker.runaway)
                         waiting.extendleft(reversed(worker.held))
                     worker.connection.close()
                     self._workers[position] = self._start()

@@ -125,7 +125,12 @@ def scan(
             _read_context(scanner, files, context_files, options.jobs, collected)
         collected.absorb(
             run_scope_policies(
-                scanner.scope_policies, collected.scope, scanner.watchdog, options.suppressor, collected.markers
+                scanner.scope_policies,
+                collected.scope,
+                scanner.watchdog,
+                options.suppressor,
+                collected.markers,
+                scanner.contained,
             ),
             ordered=False,
         )
@@ -157,7 +162,8 @@ def scan(
 
 def _scan_files(scanner: FileScanner, files: Sequence[InputFile], requested: int, collected: _Collected) -> None:
     jobs = jobs_for(requested, len(files))
-    if jobs > 1 and len(files) > 1:
+    # User Python policies always run in a worker: one that ends its process or will not stop costs a batch.
+    if (jobs > 1 and len(files) > 1) or (scanner.contained and files):
         from conformance.engine.pool import in_pool, scan_chunk
 
         for outcome in in_pool(scanner, scan_chunk, chunks_of(files), jobs):
@@ -179,7 +185,7 @@ def _read_context(
     scanned = {os.path.realpath(item.path) for item in files}
     others = [item for item in context_files if os.path.realpath(item.path) not in scanned]
     jobs = jobs_for(requested, len(others))
-    if jobs > 1 and len(others) > 1:  # a pre-commit hook in a large repository
+    if (jobs > 1 and len(others) > 1) or (scanner.contained and others):  # a hook in a large repository
         from conformance.engine.pool import in_pool, read_context
 
         for outcome in in_pool(scanner, read_context, chunks_of(others), jobs):

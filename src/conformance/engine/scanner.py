@@ -67,12 +67,21 @@ def _configured(adapter: TargetAdapter, options: ScanOptions) -> TargetAdapter:
     return configured(options.workloads) if configured is not None else adapter
 
 
+def contained_ids(policies: Sequence[Policy]) -> frozenset[str]:
+    """The Python policies that do not come with conformance: trusted by the user, but not ours."""
+    from conformance.catalog.discovery import is_builtin_source
+
+    return frozenset(p.id for p in policies if p.python and not is_builtin_source(p.info.source))
+
+
 class FileScanner:
     """Runs the policies of one scan over files; holds only read-only state, safe to fork."""
 
     def __init__(self, policies: Sequence[Policy], options: ScanOptions) -> None:
         self.options = options
-        self.guard = PolicyGuard(options.policy_timeout)
+        self.contained = contained_ids(policies)
+        """User Python policies: their checks run contained (:mod:`conformance.engine.containment`)."""
+        self.guard = PolicyGuard(options.policy_timeout, self.contained)
         self.watchdog = self.guard.watchdog
         self.suppressor = options.suppressor
         self.checks: dict[str, tuple[Policy, ...]] = {}

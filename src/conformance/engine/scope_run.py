@@ -6,6 +6,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from conformance.catalog.policy import CheckContext, Policy, ScopeEntry
+from conformance.engine.containment import Containment
 from conformance.engine.findings import (
     Place,
     origin_of,
@@ -39,6 +40,7 @@ def run_scope_policies(
     watchdog: Watchdog | None = None,
     suppressor: Suppressor | None = None,
     known_markers: Mapping[str, Any] | None = None,
+    contained: frozenset[str] = frozenset(),
 ) -> FileOutcome:
     """Run each cross-resource policy once per subject, with every entry of the subject's project in scope.
 
@@ -49,12 +51,18 @@ def run_scope_policies(
     watchdog = watchdog or Watchdog(0)
     markers = known_markers or {}
     origins: dict[str, Origin] = {}
+    containment = Containment() if contained else None
     for policy in policies:
         timeouts = 0
+        guarded = containment if policy.id in contained else None
         for subject, ctx in _subjects(policy, store):
             if not subject.locations or not policy.applies_to(subject.kind_key) or timeouts >= TIMEOUTS_BEFORE_DISABLED:
                 continue  # entries without positions come from context files: looked up, never reported
-            violations, problem = call_under_budget(watchdog, lambda: list(policy.check(subject, ctx)))  # noqa: B023
+            violations, problem = call_under_budget(
+                watchdog,
+                lambda: list(policy.check(subject, ctx)),  # noqa: B023
+                guarded,
+            )
             if isinstance(problem, PolicyTimeout):
                 timeouts += 1
                 disabled = timeouts >= TIMEOUTS_BEFORE_DISABLED

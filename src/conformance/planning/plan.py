@@ -71,6 +71,15 @@ class ScanRequest:
     render_kustomize: bool = False
     kustomize: str | None = None
     """The kustomize or kubectl executable (default: kustomize, else kubectl, on PATH)."""
+    frameworks: tuple[str, ...] = ()
+    """``--framework``: run exactly the policies the frameworks' controls map to (:mod:`conformance.frameworks`)."""
+    catalog: Catalog | None = None
+    """A catalog the caller already built (an org-scan worker builds one for all its repositories): used instead
+    of finding and loading the policies again."""
+    resolved_config: Config | None = None
+    """A configuration the caller already resolved (the org scan's overlay of the organisation's config and the
+    repository's): used instead of ``config_path``, its policy paths trusted as an explicit ``--config``'s are
+    (one inside a scanned tree still is not)."""
 
 
 @dataclass(frozen=True)
@@ -106,20 +115,30 @@ def prepare_scan(request: ScanRequest, record_evaluations: bool = False) -> Prep
     from conformance.targets.adapters import REPOSITORY_FORMAT, adapter_for
 
     paths = list(request.paths) or ["."]
-    config = resolve_config(FsPath(request.config_path) if request.config_path else None, paths)
+    config = request.resolved_config or resolve_config(
+        FsPath(request.config_path) if request.config_path else None, paths
+    )
     file_args = [p for p in paths if p != "-"]
     roots = [FsPath(p).resolve() for p in file_args if os.path.isdir(p)]
+    if request.frameworks:
+        from conformance.frameworks.select import framework_selection
+
+        request, config = framework_selection(request, config)
     catalog, policies = load_policies(
         config,
         policy_dirs=request.policy_dirs,
         scan_roots=roots,
-        explicit_config=request.config_path is not None
-        and not inside_any(FsPath(request.config_path), scanned_trees([*file_args, *request.context])),
+        explicit_config=request.resolved_config is not None
+        or (
+            request.config_path is not None
+            and not inside_any(FsPath(request.config_path), scanned_trees([*file_args, *request.context]))
+        ),
         trust_local=request.trust_local_policies,
         profiles=request.profiles,
         enable=request.enable,
         disable=request.disable,
         targets=possible_targets(file_args, request.changed_since) if not request.targets else request.targets,
+        catalog=request.catalog,
     )
     if request.targets:
         policies = tuple(p for p in policies if p.target in request.targets)
@@ -287,6 +306,7 @@ def _suppressor(request: ScanRequest, config: Config, catalog: Catalog, ran: fro
         waivers=config.waivers,
         config_root=str(config.root) if config.root else None,
         config_display=display_path(str(config.source), base) if config.source else "",
+        config_source=str(config.source) if config.source else "",
         baseline=baseline,
         baseline_display=display_path(request.baseline, base) if request.baseline else "",
         ran=ran,

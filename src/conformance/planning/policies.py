@@ -58,14 +58,21 @@ def load_policies(
     enable: Sequence[str] = (),
     disable: Sequence[str] = (),
     targets: Sequence[str] | None = None,
+    catalog: Catalog | None = None,
 ) -> tuple[Catalog, tuple[Policy, ...]]:
-    """The catalog and the configured policies of a run (command-line selections win over the config)."""
-    catalog = build_catalog(
-        policy_directories(config, policy_dirs, scan_roots, explicit_config),
-        trust_local=trust_local,
-        targets=targets,
-    )
+    """The catalog (``catalog``, else the one found and loaded) and the configured policies of a run
+    (command-line selections win over the config)."""
+    if catalog is None:
+        catalog = build_catalog(
+            policy_directories(config, policy_dirs, scan_roots, explicit_config),
+            trust_local=trust_local,
+            targets=targets,
+        )
     ids = [*(d.id for d in catalog.definitions), *catalog.dormant_ids]
+    if config.severity_floors:
+        from conformance.config_merge import check_severity_floors
+
+        check_severity_floors(config, {d.id: d.info.severity for d in catalog.definitions})
     check_profiles(profiles, known_profiles(catalog.definitions, bool(catalog.dormant_ids)), "--profile")
     check_selectors(enable, ids, "--policy")
     check_selectors(disable, ids, "--skip-policy")

@@ -38,6 +38,8 @@ def _tail(result: ScanResult) -> dict[str, Any]:
         },
         "stats": result.stats.to_dict(),
     }
+    if result.frameworks:
+        tail["frameworks"] = [report.to_dict() for report in result.frameworks]
     if result.fixed:
         tail["fixed_baseline_entries"] = [dict(entry) for entry in result.fixed]
     return tail

@@ -120,6 +120,10 @@ def to_markdown(result: ScanResult, options: ReportOptions | None = None, limit:
         f"{_plural(stats.files, 'file')} and {_plural(stats.resources, 'resource')} scanned with "
         f"{_plural(len(result.policies), 'policy', 'policies')} in {stats.duration_seconds:.2f}s.\n"
     )
+    if result.frameworks:
+        from conformance.frameworks.report import markdown_section
+
+        out.add(markdown_section(result.frameworks))
 
     gate = result.effective_gate
     section: str | None = None

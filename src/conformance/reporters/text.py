@@ -57,4 +57,8 @@ def render(result: ScanResult, stream: IO[str], color: bool = False) -> None:
         for finding in group:
             stream.write(_line(finding, color) + "\n")
         stream.write("\n")
+    if result.frameworks:
+        from conformance.frameworks.report import text_section
+
+        stream.write(text_section(result.frameworks))
     stream.write(summary(result) + "\n")

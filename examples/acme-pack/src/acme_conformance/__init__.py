@@ -1,0 +1,1 @@
+"""ACME's conformance policy pack: the package directory holds ``policies/``, ``presets/`` and ``fixtures/``."""
