@@ -37,8 +37,9 @@ def test_levels_become_records(tmp_path: Path) -> None:
         Level("silver", (), ("baseline", "restricted")),
         Level("gold", ("k8s",), ("reliability",)),
     )
-    assert config.level_lines["levels[0].policies[1]"] == 3
-    assert config.level_lines["levels[2].profiles[0]"] == 8
+    path = tmp_path / "org.yaml"
+    assert config.level_places["levels[0].policies[1]"] == f"{path}:3"
+    assert config.level_places["levels[2].profiles[0]"] == f"{path}:8"
 
 
 def test_no_levels_by_default(tmp_path: Path) -> None:
@@ -95,3 +96,31 @@ def test_a_level_may_name_a_policy_of_a_dormant_pack(tmp_path: Path) -> None:
     manifest.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: x}\n")
     result = CliRunner().invoke(cli, ["scan", str(manifest), "--config", str(config)])
     assert result.exit_code == 0, result.output
+
+
+def test_levels_come_from_the_file_extended_unless_the_child_sets_its_own(tmp_path: Path) -> None:
+    import subprocess
+
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / "org.yaml").write_text(LEVELS)
+    (tmp_path / "child.yaml").write_text("extends: org.yaml\nfail-on: warning\n")
+    (tmp_path / "own.yaml").write_text("extends: org.yaml\nlevels:\n  - name: only\n    policies: [k8s]\n")
+    inherited = load_config(tmp_path / "child.yaml")
+    assert [level.name for level in inherited.levels] == ["bronze", "silver", "gold"]
+    assert inherited.level_places["levels[0].policies[1]"] == f"{tmp_path / 'org.yaml'}:3"
+    assert load_config(tmp_path / "own.yaml").levels == (Level("only", ("k8s",)),)
+
+
+def test_an_unknown_id_in_an_extended_file_names_that_file(tmp_path: Path) -> None:
+    import subprocess
+
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / "org.yaml").write_text("levels:\n  - name: bronze\n    policies: [k8s/no-such-policy]\n")
+    (tmp_path / "child.yaml").write_text("extends: org.yaml\n")
+    manifest = tmp_path / "a.yaml"
+    manifest.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n")
+    result = CliRunner().invoke(cli, ["scan", str(manifest), "--config", str(tmp_path / "child.yaml")])
+    assert result.exit_code == 2
+    assert f"{tmp_path / 'org.yaml'}:3: key levels[0].policies[0]: 'k8s/no-such-policy' matches no known" in (
+        result.output
+    )

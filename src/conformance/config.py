@@ -50,8 +50,9 @@ class Config:
     levels: tuple[Level, ...] = ()
     """Compliance levels, lowest first (``levels``); their selectors are checked against the catalog by
     :func:`conformance.planning.policies.check_levels`."""
-    level_lines: Mapping[str, int] = field(default_factory=dict, compare=False)
-    """The line of each level selector (``levels[1].policies[0]`` → 12), for errors found once policies load."""
+    level_places: Mapping[str, str] = field(default_factory=dict, compare=False)
+    """Where each level selector was written (``levels[1].policies[0]`` → ``org.yaml:12``), for the errors found
+    once policies load (the levels may come from a file this one extends)."""
     extends: tuple[str, ...] = ()
     """What this file extends, as written (presets and paths, see :mod:`conformance.config_extends`)."""
     chain: tuple[str, ...] = ()
@@ -155,12 +156,12 @@ def _waivers(raw: Sequence[Mapping[str, Any]], source: FsPath, node: Any) -> tup
     return tuple(waivers)
 
 
-def _levels(raw: Sequence[Mapping[str, Any]], source: FsPath, node: Any) -> tuple[tuple[Level, ...], dict[str, int]]:
-    """The ``levels`` list as records (names unique, each selecting something) and the lines of its selectors."""
+def _levels(raw: Sequence[Mapping[str, Any]], source: FsPath, node: Any) -> tuple[tuple[Level, ...], dict[str, str]]:
+    """The ``levels`` list as records (names unique, each selecting something) and where its selectors are."""
     from conformance.levels import Level
 
     levels: list[Level] = []
-    lines: dict[str, int] = {}
+    places: dict[str, str] = {}
     seen: dict[str, int] = {}
     for index, entry in enumerate(raw):
         name = entry["name"]
@@ -174,9 +175,10 @@ def _levels(raw: Sequence[Mapping[str, Any]], source: FsPath, node: Any) -> tupl
         for key in ("policies", "profiles"):
             for number, _ in enumerate(entry.get(key, ())):
                 path = ("levels", index, key, number)
-                lines[key_text(path)] = _line_of(node, path) or 0
+                line = _line_of(node, path)
+                places[key_text(path)] = f"{source}:{line}" if line else str(source)
         levels.append(Level.from_config(entry))
-    return tuple(levels), lines
+    return tuple(levels), places
 
 
 def _check_glob_complexity(data: Mapping[str, Any], source: FsPath, node: Any) -> None:
@@ -205,7 +207,7 @@ def parse_config(data: Any, source: FsPath, node: Any = None) -> Config:
         raise _config_error(source, node, *error)
     _check_glob_complexity(data, source, node)
     base = source.parent
-    levels, level_lines = _levels(data.get("levels", ()), source, node)
+    levels, level_places = _levels(data.get("levels", ()), source, node)
     return Config(
         source=source,
         profiles=tuple(data.get("profiles", ())),
@@ -228,7 +230,7 @@ def parse_config(data: Any, source: FsPath, node: Any = None) -> Config:
         require_rendering=bool(data.get("helm", {}).get("require-rendering", False)),
         render_kustomize=bool(data.get("kustomize", {}).get("render", False)),
         levels=levels,
-        level_lines=level_lines,
+        level_places=level_places,
         extends=_extends(data.get("extends", ())),
         chain=(str(source),),
         locked=_locks(data.get("locked", False), source),

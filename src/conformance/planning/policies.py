@@ -109,8 +109,7 @@ def check_levels(config: Config, ids: Sequence[str], profiles: Collection[str]) 
         if problems:
             key, number, message = problems[0]
             where = f"levels[{index}].{key}[{number}]"
-            line = config.level_lines.get(where)
-            place = f"{config.source}:{line}" if line else str(config.source)
+            place = config.level_places.get(where, str(config.source))
             raise ConfigError(f"{place}: key {where}: {message}")
 
 
