@@ -228,6 +228,8 @@ class Step:
     produced: bool
     """Whether the file the step writes is there (exit code 2 is also what a run with failed repositories
     returns: the file tells it from a usage error)."""
+    tree_rss_mb: float = 0.0
+    """The largest resident set of the whole tree at once (sampled): the command and its workers together."""
 
     @property
     def broken(self) -> bool:
@@ -238,28 +240,77 @@ SINGLE = "shard-0-of-1.json"
 """The result file of a run without --shard."""
 
 
-def run_step(name: str, command: Sequence[str], cwd: Path, timeout: float, produces: Path) -> Step:
-    """Run one command as a fresh process tree, timed, with its peak RSS."""
+PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+
+def tree_rss(root: int) -> int:
+    """Bytes resident in ``root`` and every process below it now (Linux ``/proc``; 0 elsewhere). Workers of a
+    ``forkserver`` pool descend from the forkserver, which descends from the command: they are counted."""
+    children: dict[int, list[int]] = {}
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return 0
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as handle:
+                stat = handle.read()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(b")") + 2 :].split()
+        children.setdefault(int(fields[1]), []).append(int(entry))
+    total, pending = 0, [root]
+    while pending:
+        pid = pending.pop()
+        pending.extend(children.get(pid, ()))
+        try:
+            with open(f"/proc/{pid}/statm", "rb") as handle:
+                total += int(handle.read().split()[1]) * PAGE
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
+def run_step(
+    name: str, command: Sequence[str], cwd: Path, timeout: float, produces: Path, env: dict[str, str] | None = None
+) -> Step:
+    """Run one command as a fresh process tree, timed, with its peak RSS: the largest single process
+    (``wait4``) and the largest sum over the tree (sampled every 0.1 s)."""
     log(f"{name}: {' '.join(command)}")
     with open(cwd / f"{name}.stderr", "w+b") as stderr:
         start = time.perf_counter()
-        process = subprocess.Popen(list(command), cwd=cwd, stdout=subprocess.DEVNULL, stderr=stderr)
+        process = subprocess.Popen(
+            list(command), cwd=cwd, stdout=subprocess.DEVNULL, stderr=stderr, env={**os.environ, **(env or {})}
+        )
         deadline = start + timeout
+        tree_peak = 0
         while True:
             pid, status, usage = os.wait4(process.pid, os.WNOHANG)
             if pid:
                 break
+            tree_peak = max(tree_peak, tree_rss(process.pid))
             if time.perf_counter() > deadline:
                 process.kill()
                 pid, status, usage = os.wait4(process.pid, 0)
                 break
-            time.sleep(0.05)
+            time.sleep(0.1)
         seconds = time.perf_counter() - start
         process.returncode = os.waitstatus_to_exitcode(status)
         stderr.seek(0)
         tail = stderr.read().decode("utf-8", "replace").strip().splitlines()[-5:]
     rss = usage.ru_maxrss / 1024
-    return Step(name, tuple(command), process.returncode, seconds, rss, "\n".join(tail), produces.exists())
+    return Step(
+        name,
+        tuple(command),
+        process.returncode,
+        seconds,
+        rss,
+        "\n".join(tail),
+        produces.exists(),
+        max(tree_peak / 1024 / 1024, rss),
+    )
 
 
 VOLATILE = frozenset(
@@ -302,8 +353,8 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         common += ["--executor", args.executor]
     steps: list[Step] = []
 
-    def step(name: str, command: list[str], produces: Path) -> None:
-        steps.append(run_step(name, command, work, args.timeout, produces))
+    def step(name: str, command: list[str], produces: Path, env: dict[str, str] | None = None) -> None:
+        steps.append(run_step(name, command, work, args.timeout, produces, env))
 
     scan = [*conformance, "org", "scan", inventory, *common, "--cache-dir", str(work / "cache")]
     step("first", [*scan, "--out", str(work / "run-1"), "--db", f"sqlite:///{history}"], work / "run-1" / SINGLE)
@@ -311,10 +362,11 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         shutil.copyfile(history, single)  # the history of the first run alone, to compare reports with
     step("unchanged", [*scan, "--out", str(work / "run-2"), "--db", f"sqlite:///{history}"], work / "run-2" / SINGLE)
     shards = work / "shards"
+    run_id = time.strftime("fleet-%Y%m%dT%H%M%SZ", time.gmtime())  # the shards of one run share it
     for index in range(SHARDS):
         shard = [*conformance, "org", "scan", inventory, *common, "--cache-dir", str(work / "shard-cache")]
         shard += ["--shard", f"{index}/{SHARDS}", "--out", str(shards), "--no-history"]
-        step(f"shard-{index}", shard, shards / f"shard-{index}-of-{SHARDS}.json")
+        step(f"shard-{index}", shard, shards / f"shard-{index}-of-{SHARDS}.json", {"CONFORMANCE_RUN_ID": run_id})
     merged = work / "merged"
     step(
         "merge",
@@ -363,6 +415,7 @@ def summarize_measurement(
         },
         "sharded": {"seconds": round(shard_seconds, 2), "per_minute": per_minute(shard_seconds)},
         "peak_rss_mb": round(max(step.peak_rss_mb for step in steps), 1),
+        "peak_tree_rss_mb": round(max(step.tree_rss_mb for step in steps), 1),
         "database_bytes": database_size(history) if history.exists() else None,
         "sharded_results_equal": same_results,
         "sharded_report_equal": same_report,
@@ -372,6 +425,7 @@ def summarize_measurement(
                 "exit_code": s.exit_code,
                 "seconds": round(s.seconds, 2),
                 "peak_rss_mb": round(s.peak_rss_mb, 1),
+                "tree_rss_mb": round(s.tree_rss_mb, 1),
                 "broken": s.broken,
                 "stderr_tail": s.stderr_tail if s.broken else "",
             }
@@ -390,16 +444,23 @@ def table(result: dict[str, Any]) -> str:
             f"{result['unchanged_run']['seconds']} s, {result['unchanged_run']['per_minute']} repos/min",
         ),
         (f"{SHARDS} shards + merge", f"{result['sharded']['seconds']} s, {result['sharded']['per_minute']} repos/min"),
-        ("peak RSS (largest process)", f"{result['peak_rss_mb']} MB"),
+        ("peak RSS, largest process", f"{result['peak_rss_mb']} MB"),
+        ("peak RSS, process tree (sampled)", f"{result['peak_tree_rss_mb']} MB"),
         ("history database (2 runs)", f"{db / 1024 / 1024:.1f} MB" if db is not None else "missing"),
         ("sharded results = single run", str(result["sharded_results_equal"])),
         ("sharded report = single run", str(result["sharded_report_equal"])),
     ]
     lines = ["| measure | value |", "| --- | --- |", *(f"| {k} | {v} |" for k, v in rows)]
-    lines += ["", "| step | exit | output | seconds | peak RSS MB |", "| --- | --- | --- | --- | --- |"]
+    lines += [
+        "",
+        "| step | exit | output | seconds | peak RSS MB | tree RSS MB |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
     for s in result["steps"]:
         output = "missing" if s["broken"] else "ok"
-        lines.append(f"| {s['name']} | {s['exit_code']} | {output} | {s['seconds']} | {s['peak_rss_mb']} |")
+        lines.append(
+            f"| {s['name']} | {s['exit_code']} | {output} | {s['seconds']} | {s['peak_rss_mb']} | {s['tree_rss_mb']} |"
+        )
     return "\n".join(lines)
 
 
