@@ -363,8 +363,11 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     step("unchanged", [*scan, "--out", str(work / "run-2"), "--db", f"sqlite:///{history}"], work / "run-2" / SINGLE)
     shards = work / "shards"
     run_id = time.strftime("fleet-%Y%m%dT%H%M%SZ", time.gmtime())  # the shards of one run share it
+    # the shards clone again into a fresh cache at the same path (messages name checkouts by their path)
+    if (work / "cache").exists():
+        (work / "cache").rename(work / "cache-single")
     for index in range(SHARDS):
-        shard = [*conformance, "org", "scan", inventory, *common, "--cache-dir", str(work / "shard-cache")]
+        shard = [*conformance, "org", "scan", inventory, *common, "--cache-dir", str(work / "cache")]
         shard += ["--shard", f"{index}/{SHARDS}", "--out", str(shards), "--no-history"]
         step(f"shard-{index}", shard, shards / f"shard-{index}-of-{SHARDS}.json", {"CONFORMANCE_RUN_ID": run_id})
     merged = work / "merged"
