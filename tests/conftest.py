@@ -24,3 +24,47 @@ def builtin_definitions():
     from conformance.catalog.discovery import build_catalog
 
     return build_catalog(entry_points=False).definitions
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def new_history_url(request: pytest.FixtureRequest, tmp_path: Path):
+    """Makes empty history databases: SQLite files in tmp_path, or new databases on the PostgreSQL server that
+    ``CONFORMANCE_TEST_POSTGRES_URL`` names (``.ci/postgres start`` prints one), dropped afterwards."""
+    if request.param == "sqlite":
+        import itertools
+
+        numbers = itertools.count()
+        yield lambda: f"sqlite:///{tmp_path / f'history-{next(numbers)}.sqlite'}"
+        return
+    server = os.environ.get("CONFORMANCE_TEST_POSTGRES_URL", "")
+    need(bool(server), "CONFORMANCE_TEST_POSTGRES_URL is not set (.ci/postgres start DIR prints one)")
+    import uuid
+
+    import sqlalchemy as sa
+
+    from conformance.history.urls import engine_url
+
+    admin_url = engine_url(server)
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    created: list[str] = []
+
+    def create() -> str:
+        name = f"conformance_test_{uuid.uuid4().hex[:12]}"
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        created.append(name)
+        return admin_url.set(database=name).render_as_string(hide_password=False)
+
+    try:
+        yield create
+    finally:
+        with admin.connect() as connection:
+            for name in created:
+                connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def history_url(new_history_url) -> str:
+    """An empty history database, SQLite or PostgreSQL (the test runs once with each)."""
+    return new_history_url()

@@ -46,3 +46,20 @@ def test_wheel_installs_and_scans_with_builtin_policies(tmp_path: Path) -> None:
         [str(env_dir / "bin" / "conformance"), "policies", "list"], capture_output=True, text=True, cwd=tmp_path
     )
     assert listing.stdout.count("k8s/") >= 25
+    # the authoring commands work from the wheel: its templates are package data
+    project = tmp_path / "standards"
+    project.mkdir()
+    for kind, target in (("yaml", "workflow"), ("python", "repository")):
+        scaffold = subprocess.run(
+            [str(env_dir / "bin" / "conformance"), "policies", "new", f"acme/{kind}-rule", "--kind", kind,
+             "--target", target],
+            capture_output=True, text=True, cwd=project, timeout=60,
+        )
+        assert scaffold.returncode == 0, scaffold.stderr
+    assert (project / "policies" / "acme" / "tests" / "yaml-rule" / "fail-1" / ".github" / "workflows").is_dir()
+    tested = subprocess.run(
+        [str(env_dir / "bin" / "conformance"), "policies", "test", "policies"],
+        capture_output=True, text=True, cwd=project, timeout=120,
+    )
+    assert tested.returncode == 0, tested.stdout + tested.stderr
+    assert tested.stdout.splitlines()[-1] == "2 policies, 4 fixtures: 4 passed, 0 failed"

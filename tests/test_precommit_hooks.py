@@ -21,10 +21,11 @@ DEPLOYMENT, PDB, SERVICE = COMPLIANT.split("\n---\n")
 
 def test_hooks_file_declares_both_hooks() -> None:
     hooks = {hook["id"]: hook for hook in yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())}
-    assert set(hooks) == {"conformance", "conformance-repo"}
+    assert set(hooks) == {"conformance", "conformance-repo", "conformance-validate-policies"}
     assert hooks["conformance"]["types_or"] == ["yaml", "json", "dockerfile"]
     assert hooks["conformance-repo"]["pass_filenames"] is False
     assert hooks["conformance-repo"]["always_run"] is True
+    assert hooks["conformance-validate-policies"]["entry"].endswith(" --")
 
 
 def _pre_commit() -> list[str]:
@@ -103,4 +104,32 @@ def test_repository_hook_checks_repository_standards(project: Path, pre_commit_h
 
     (project / ".env").unlink()
     passed = _try_repo(project, pre_commit_home, "conformance-repo")
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+
+
+def test_validate_policies_hook_checks_staged_policy_files(tmp_path: Path, pre_commit_home: Path) -> None:
+    repo = tmp_path / "standards"
+    repo.mkdir()
+    _git(repo, "init", "-q", "-b", "main")
+    _git(repo, "config", "user.email", "dev@example.com")
+    _git(repo, "config", "user.name", "Dev")
+    subprocess.run(
+        [str(Path(sys.executable).with_name("conformance")), "policies", "new", "acme/team-label", "--kind", "yaml"],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+    )
+    policy = repo / "policies" / "acme" / "team-label.yaml"
+    policy.write_text(policy.read_text().replace("severity: warning", "severity: fatal"))
+    _git(repo, "add", ".")
+    failed = _try_repo(repo, pre_commit_home, "conformance-validate-policies")
+    output = failed.stdout + failed.stderr
+    assert failed.returncode != 0, output
+    line = next(n for n, text in enumerate(policy.read_text().splitlines(), 1) if text.startswith("severity:"))
+    assert f"policies/acme/team-label.yaml:{line}:1: error: field severity:" in output, output
+    assert "1 policy checked: 0 valid, 1 invalid" in output, output  # the fixtures under tests/ are not passed
+
+    policy.write_text(policy.read_text().replace("severity: fatal", "severity: warning"))
+    _git(repo, "add", ".")
+    passed = _try_repo(repo, pre_commit_home, "conformance-validate-policies")
     assert passed.returncode == 0, passed.stdout + passed.stderr

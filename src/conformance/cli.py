@@ -1,4 +1,4 @@
-"""The command line: ``conformance scan``, ``conformance policies list|explain``.
+"""The command line: ``conformance scan``, ``conformance policies list|explain|new|test|validate|docs``.
 
 Only click is imported at start-up; each command imports what it needs when it runs.
 """
@@ -294,11 +294,16 @@ def baseline_prune(**kwargs: object) -> None:
 
 @cli.group()
 def policies() -> None:
-    """List and explain the available policies."""
+    """List, explain, write, test, validate and document policies."""
 
 
 @policies.command("list")
 @click.option("--profile", "profiles", multiple=True, help="Only policies of this profile.")
+@click.option(
+    "--target", "targets", multiple=True, type=click.Choice(["kubernetes", "yaml", "dockerfile", "repository"])
+)
+@click.option("--severity", "severities", multiple=True, type=click.Choice(["error", "warning", "note"]))
+@click.option("--framework", "frameworks", multiple=True, help="Only policies mapped to this compliance framework.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Configuration file.")
 @click.option("--policy-dir", "policy_dirs", multiple=True, type=click.Path(file_okay=False))
 @click.option(
@@ -324,6 +329,63 @@ def explain_policy(policy_id: str, policy_dirs: tuple[str, ...]) -> None:
     from conformance.commands.policies import run_explain
 
     _run(run_explain, policy_id, policy_dirs)
+
+
+@policies.command("test")
+@click.argument("directories", nargs=-1, type=click.Path(file_okay=False))
+@click.option("--fixtures", "fixtures_root", type=click.Path(file_okay=False), help="Fixtures in ROOT/<pack>/<slug>/.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Configuration file (no DIR).")
+@click.option("-f", "--format", "output_format", type=click.Choice(["table", "json"]), default="table")
+@click.option("--allow-missing", is_flag=True, help="A policy without a pass and a fail fixture is not a failure.")
+@click.option("--trust-local-policies", is_flag=True, help="Run Python policies of the configuration's policy-paths.")
+@click.option("--policy", "policy_ids", multiple=True, help="Only this policy id or prefix (repeatable).")
+def test_policies(**kwargs: object) -> None:
+    """Run every policy of DIR (default: the config's policy-paths) on its pass-* and fail-* fixtures."""
+    from conformance.commands.policies_test import run_test
+
+    _run(run_test, **kwargs)
+
+
+@policies.command("new")
+@click.argument("policy_id", metavar="ID")
+@click.option("--kind", type=click.Choice(["yaml", "python"]), required=True, help="A YAML or a Python policy.")
+@click.option(
+    "--target",
+    type=click.Choice(["kubernetes", "dockerfile", "workflow", "file", "repository"]),
+    default="kubernetes",
+    show_default=True,
+)
+@click.option("--dir", "directory", type=click.Path(file_okay=False), default="policies", show_default=True)
+def new_policy(**kwargs: object) -> None:
+    """Write a new policy ID (<pack>/<slug>) with a pass and a fail fixture, ready for `policies test`."""
+    from conformance.commands.policies_new import run_new
+
+    _run(run_new, **kwargs)
+
+
+@policies.command("validate")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Configuration file (no PATH).")
+@click.option("--trust-local-policies", is_flag=True, help="Also import Python policies (runs their code).")
+@click.option("-f", "--format", "output_format", type=click.Choice(["text", "json"]), default="text")
+def validate_policies(**kwargs: object) -> None:
+    """Check policy files (PATHS: files or directories) against the policy format, without running them."""
+    from conformance.commands.policies_validate import run_validate
+
+    _run(run_validate, **kwargs)
+
+
+@policies.command("docs")
+@click.argument("directories", nargs=-1, type=click.Path(file_okay=False))
+@click.option("--fixtures", "fixtures_root", type=click.Path(file_okay=False), help="Fixtures in ROOT/<pack>/<slug>/.")
+@click.option("-o", "--output", default="-", show_default=True, help="The Markdown file to write (- for stdout).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Configuration file (no DIR).")
+@click.option("--trust-local-policies", is_flag=True, help="Load Python policies of the configuration's policy-paths.")
+def docs_policies(**kwargs: object) -> None:
+    """Write a Markdown reference of the policies of DIR, with examples from their fixtures."""
+    from conformance.commands.policies_docs import run_docs
+
+    _run(run_docs, **kwargs)
 
 
 @cli.group()
@@ -394,6 +456,17 @@ def org_report(today: object, **kwargs: object) -> None:
     from conformance.commands.org_report import run_report
 
     _run(run_report, today=today.date() if today is not None else None, **kwargs)  # type: ignore[attr-defined]
+
+
+@org.command("history")
+@click.option("--db", metavar="URL", help="History database (default: $CONFORMANCE_DB, else a SQLite file here).")
+@click.option("-f", "--format", "output_format", type=click.Choice(["text", "json"]), default="text")
+@click.option("--last", type=click.IntRange(min=1), metavar="N", help="Only the newest N runs.")
+def org_history(**kwargs: object) -> None:
+    """List the runs in the history database, oldest first, with repositories and findings counted."""
+    from conformance.commands.org_history import run_history
+
+    _run(run_history, **kwargs)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -67,3 +67,43 @@ def test_repository_fixtures_run_in_a_temporary_directory() -> None:
     results = run_fixtures(DEFINITIONS, FIXTURES / "policies", policy_ids=["repo/readme"])
     assert results and all(r.ok for r in results), [r.problem for r in results if not r.ok]
     assert any(r.fixture.is_dir() for r in results)
+
+
+def test_column_marks() -> None:
+    from conformance.testing.fixtures import expected_marks
+
+    text = "a: 1\n# expect: x/y@3, x/z\nb: 2\n"
+    assert expected_marks(text) == [(3, "x/y", 3), (3, "x/z", None)]
+    assert expected_findings(text) == [(3, "x/y"), (3, "x/z")]
+    for bad in ("# expect: x/y@0\n", "# expect: x/y@\n", "# expect: x/y@two\n"):
+        with pytest.raises(ValueError, match="the column must be a number from 1"):
+            expected_marks(bad)
+
+
+def test_a_column_mark_must_match_the_finding_column(tmp_path: Path) -> None:
+    right = write(tmp_path, "fail-right.yaml", HOST_NETWORK.format(mark="  # expect: k8s/no-host-network@3\n"))
+    result = run_fixture(DEFINITIONS, "k8s/no-host-network", right)
+    assert result.ok and result.expected_columns == (("fail-right.yaml", 7, "k8s/no-host-network", 3),)
+    assert result.actual_columns == (("fail-right.yaml", 7, "k8s/no-host-network", 3),)
+    wrong = write(tmp_path, "fail-wrong.yaml", HOST_NETWORK.format(mark="  # expect: k8s/no-host-network@2\n"))
+    result = run_fixture(DEFINITIONS, "k8s/no-host-network", wrong)
+    assert result.actual == result.expected and not result.ok
+    assert result.differences() == (
+        ("fail-wrong.yaml:7:2 k8s/no-host-network",),
+        ("fail-wrong.yaml:7:3 k8s/no-host-network",),
+    )
+
+
+def test_expected_file_with_columns_and_malformed_lines(tmp_path: Path) -> None:
+    root = tmp_path / "repo" / "license"
+    fixture = root / "fail-missing"
+    fixture.mkdir(parents=True)
+    (fixture / "README.md").write_text("# x\n")
+    (fixture / "EXPECTED").write_text("# a comment\nrepo/license .:1:1\n")
+    result = run_fixture(DEFINITIONS, "repo/license", fixture, tmp_path / "work")
+    assert result.ok, result.problem
+    assert result.expected_columns == ((".", 1, "repo/license", 1),)
+    (fixture / "EXPECTED").write_text("repo/license nowhere\n")
+    broken = run_fixture(DEFINITIONS, "repo/license", fixture, tmp_path / "work2")
+    assert broken.errors == ("fail-missing: EXPECTED:1: expected '<policy-id> <file>:<line>[:<column>]'",)
+    assert not broken.ok

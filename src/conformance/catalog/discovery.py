@@ -58,9 +58,16 @@ class FoundPolicy:
         return f"{self.pack or self.path.parent.name}/{self.path.stem.replace('_', '-')}"
 
 
+FIXTURE_DIRECTORY = "tests"
+"""In a policy directory, ``<pack>/tests/<slug>/`` holds a policy's fixtures: nothing under a directory of
+this name is a policy (see ``conformance policies test``)."""
+
+
 def _policy_files(directory: FsPath) -> Iterator[FsPath]:
     for path in sorted(directory.rglob("*")):
         if path.name.startswith(("_", ".")) or not path.is_file():
+            continue
+        if FIXTURE_DIRECTORY in path.relative_to(directory).parts[:-1]:
             continue
         if path.suffix in (".yaml", ".yml", ".py"):
             yield path
@@ -83,6 +90,11 @@ def find_entry_points() -> Iterator[FoundPolicy]:
         for path in _policy_files(pack.policies_dir):
             if not pack.skips(path):
                 yield FoundPolicy(path, f"package {pack.name}", True, pack.name)
+
+
+def policy_files(directory: FsPath) -> list[FsPath]:
+    """The policy files of a directory, sorted (as ``--policy-dir`` reads them)."""
+    return list(_policy_files(directory))
 
 
 def find_in_directories(directories: Iterable[tuple[FsPath, bool]]) -> Iterator[FoundPolicy]:

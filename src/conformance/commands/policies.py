@@ -19,20 +19,36 @@ def run_list(
     config_path: str | None = None,
     policy_dirs: Sequence[str] = (),
     output_format: str = "table",
+    targets: Sequence[str] = (),
+    severities: Sequence[str] = (),
+    frameworks: Sequence[str] = (),
 ) -> int:
+    from conformance.commands.policy_filters import listing, select, target_of
+
     config = resolve_config(FsPath(config_path) if config_path else None, ["."])
     dirs = [(FsPath(d), True) for d in policy_dirs] + [(p, False) for p in config.policy_paths]
     catalog = build_catalog(dirs)
     check_profiles(profiles, known_profiles(catalog.definitions, bool(catalog.dormant_ids)), "--profile")
-    infos = [d.info for d in catalog.definitions if not profiles or set(profiles) & set(d.info.profiles)]
+    from conformance.frameworks import load_frameworks, mapped_policies, with_frameworks
+
+    data = load_frameworks()
+    members = {name: mapped_policies([framework], data) for name, framework in data.items()}
+    chosen = select(
+        with_frameworks(catalog.definitions),
+        profiles=profiles,
+        targets=targets,
+        severities=severities,
+        frameworks=frameworks,
+        framework_members=members,
+    )
     if output_format == "json":
-        json.dump([info.to_dict() for info in infos], sys.stdout, indent=2)
+        json.dump([listing(definition) for definition in chosen], sys.stdout, indent=2)
         sys.stdout.write("\n")
         return 0
     from tabulate import tabulate
 
-    rows = [(i.id, i.severity, ",".join(i.profiles), i.title) for i in infos]
-    print(tabulate(rows, headers=["id", "severity", "profiles", "title"], tablefmt="simple"))
+    rows = [(d.id, d.info.severity, target_of(d), ",".join(d.info.profiles), d.info.title) for d in chosen]
+    print(tabulate(rows, headers=["id", "severity", "target", "profiles", "title"], tablefmt="simple"))
     return 0
 
 

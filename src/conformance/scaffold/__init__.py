@@ -1,0 +1,1 @@
+"""Templates of ``conformance policies new``: one directory per ``<kind>-<target>`` (package data)."""
