@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from dask_tasks import Task, scan, task
@@ -110,3 +113,52 @@ def test_a_flat_task_names_its_repository_too() -> None:
 def test_addresses() -> None:
     assert scheduler_address("dask://scheduler:8786") == "tcp://scheduler:8786"
     assert scheduler_address("tls://scheduler:8786") == "tls://scheduler:8786"
+
+
+def _bare_repository(root: Path, name: str, manifest: str) -> str:
+    import subprocess
+
+    work = root / "work" / name
+    work.mkdir(parents=True)
+    (work / "deploy.yaml").write_text(manifest)
+    (work / "README.md").write_text(f"# {name}\n\nWhat {name} does.\n")
+    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@x", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@x"}
+    subprocess.run(["git", "init", "-q", "-b", "main", str(work)], check=True)
+    subprocess.run(["git", "-C", str(work), "add", "-A"], check=True)
+    subprocess.run(["git", "-C", str(work), "commit", "-qm", "init"], check=True, env={**os.environ, **env})
+    bare = root / "bare" / f"{name}.git"
+    subprocess.run(["git", "clone", "-q", "--bare", str(work), str(bare)], check=True)
+    return bare.as_uri()
+
+
+def test_org_scan_on_the_cluster(cluster: str, tmp_path: Path) -> None:
+    """``conformance org scan --executor dask://HOST:PORT``: the runner's task on the cluster's workers."""
+    from click.testing import CliRunner
+
+    from conformance.cli import cli
+    from conformance.org.results import RunResult
+
+    clean = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: x}\n"
+    host = "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: x}\nspec:\n  hostNetwork: true\n"
+    host += "  containers: [{name: c, image: c:1}]\n"
+    urls = [_bare_repository(tmp_path, "clean", clean), _bare_repository(tmp_path, "host", host)]
+    missing = (tmp_path / "nowhere.git").as_uri()
+    inventory = tmp_path / "inventory.yaml"
+    lines = ["repositories:"]
+    for name, url in (("acme/clean", urls[0]), ("acme/host", urls[1]), ("acme/missing", missing)):
+        lines += [f"  - name: {name}", f"    url: {url}", "    team: payments"]
+    inventory.write_text("\n".join(lines) + "\n")
+    address = "dask://" + cluster.removeprefix("tcp://")
+    args = ["org", "scan", str(inventory), "--out", str(tmp_path / "run"), "--cache-dir", str(tmp_path / "cache")]
+    result = CliRunner().invoke(cli, [*args, "--executor", address, "--no-history"])
+    assert result.exit_code == 2, result.output  # one repository could not be fetched
+    run = RunResult.from_dict(json.loads((tmp_path / "run" / "shard-0-of-1.json").read_text()))
+    by_id = {r.id: r for r in run.repositories}
+    assert {i: r.status for i, r in by_id.items()} == {
+        "acme/clean": "scanned",
+        "acme/host": "scanned",
+        "acme/missing": "failed",
+    }
+    outcome = {p.policy_id: p.outcome for p in by_id["acme/host"].policies}
+    assert outcome["k8s/no-host-network"] == "fail"
+    assert {p.policy_id: p.outcome for p in by_id["acme/clean"].policies}["k8s/no-host-network"] == "not-applicable"
