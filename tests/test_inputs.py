@@ -302,3 +302,23 @@ def test_without_manifests_only_selected_files_are_collected(tmp_path: Path) -> 
         [str(tmp_path)], no_excludes(tmp_path), base=str(tmp_path), include=lambda p: p == "Dockerfile", manifests=False
     )
     assert displays(files) == ["Dockerfile"]
+
+
+def test_a_repository_directory_has_one_identity_however_it_is_named(tmp_path, monkeypatch) -> None:
+    """A clone scanned as /cache/x, as x or as . gets the same path, so its repository findings keep their
+    fingerprints across clone caches (the org scan's shards and reruns)."""
+    import subprocess
+
+    from conformance.inputs import repository_of
+
+    clone = tmp_path / "cache" / "x"
+    clone.mkdir(parents=True)
+    subprocess.run(["git", "init", "-q", str(clone)], check=True)
+    monkeypatch.chdir(tmp_path)
+    assert repository_of(str(clone)) == (str(clone.resolve()), ".")
+    assert repository_of("cache/x") == (str(clone.resolve()), ".")
+    monkeypatch.chdir(clone)
+    assert repository_of(".")[1] == "."
+    (tmp_path / "plain").mkdir()
+    monkeypatch.chdir(tmp_path)
+    assert repository_of("plain") == (str(tmp_path), "plain")  # outside git: relative to where the scan runs

@@ -51,7 +51,7 @@ def cli() -> None:
     """
 
 
-FORMATS = ("text", "json", "sarif", "junit", "github", "codequality", "markdown")
+FORMATS = ("text", "json", "sarif", "junit", "github", "codequality", "markdown", "summary", "summary-json")
 """The names of ``conformance.reporters.FORMATS`` (not imported here: only click loads at start-up)."""
 
 

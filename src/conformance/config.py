@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from conformance.errors import ConfigError
 
 if TYPE_CHECKING:
+    from conformance.levels import Level
     from conformance.suppress import Waiver
 
 CONFIG_NAMES = (".conformance.yaml", ".conformance.yml")
@@ -46,6 +47,12 @@ class Config:
     """Charts and templates that cannot be rendered fail the run (errors) instead of being noted."""
     render_kustomize: bool = False
     """Build kustomization roots and check their objects (see :mod:`conformance.targets.kustomize`)."""
+    levels: tuple[Level, ...] = ()
+    """Compliance levels, lowest first (``levels``); their selectors are checked against the catalog by
+    :func:`conformance.planning.policies.check_levels`."""
+    level_places: Mapping[str, str] = field(default_factory=dict, compare=False)
+    """Where each level selector was written (``levels[1].policies[0]`` → ``org.yaml:12``), for the errors found
+    once policies load (the levels may come from a file this one extends)."""
     extends: tuple[str, ...] = ()
     """What this file extends, as written (presets and paths, see :mod:`conformance.config_extends`)."""
     chain: tuple[str, ...] = ()
@@ -149,6 +156,31 @@ def _waivers(raw: Sequence[Mapping[str, Any]], source: FsPath, node: Any) -> tup
     return tuple(waivers)
 
 
+def _levels(raw: Sequence[Mapping[str, Any]], source: FsPath, node: Any) -> tuple[tuple[Level, ...], dict[str, str]]:
+    """The ``levels`` list as records (names unique, each selecting something) and where its selectors are."""
+    from conformance.levels import Level
+
+    levels: list[Level] = []
+    places: dict[str, str] = {}
+    seen: dict[str, int] = {}
+    for index, entry in enumerate(raw):
+        name = entry["name"]
+        if name in seen:
+            message = f"level {name!r} is defined twice (first as levels[{seen[name]}])"
+            raise _config_error(source, node, ("levels", index, "name"), message)
+        seen[name] = index
+        if not entry.get("policies") and not entry.get("profiles"):
+            message = f"level {name!r} selects nothing: give it policies (ids or prefixes) or profiles"
+            raise _config_error(source, node, ("levels", index), message)
+        for key in ("policies", "profiles"):
+            for number, _ in enumerate(entry.get(key, ())):
+                path = ("levels", index, key, number)
+                line = _line_of(node, path)
+                places[key_text(path)] = f"{source}:{line}" if line else str(source)
+        levels.append(Level.from_config(entry))
+    return tuple(levels), places
+
+
 def _check_glob_complexity(data: Mapping[str, Any], source: FsPath, node: Any) -> None:
     """``exclude`` and waiver ``paths`` globs are matched with backtracking regexes (``pathspec``): one with
     too many nested wildcards (``*a*a*a*a*b``) would hang the walk or the suppression step, so it is refused."""
@@ -175,6 +207,7 @@ def parse_config(data: Any, source: FsPath, node: Any = None) -> Config:
         raise _config_error(source, node, *error)
     _check_glob_complexity(data, source, node)
     base = source.parent
+    levels, level_places = _levels(data.get("levels", ()), source, node)
     return Config(
         source=source,
         profiles=tuple(data.get("profiles", ())),
@@ -196,6 +229,8 @@ def parse_config(data: Any, source: FsPath, node: Any = None) -> Config:
         },
         require_rendering=bool(data.get("helm", {}).get("require-rendering", False)),
         render_kustomize=bool(data.get("kustomize", {}).get("render", False)),
+        levels=levels,
+        level_places=level_places,
         extends=_extends(data.get("extends", ())),
         chain=(str(source),),
         locked=_locks(data.get("locked", False), source),

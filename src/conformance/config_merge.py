@@ -11,9 +11,9 @@ organisation's with it too):
 - ``workloads``: concatenated; a child entry for the same kind replaces the parent's.
 - ``waivers``: concatenated, parents first; each keeps the file it was written in (reports and stale-waiver
   warnings name that file). Their ``paths`` are relative to the directory of the configuration the scan uses.
-- **scalars** (``fail-on``, ``max-file-size``, ``policy-timeout``, ``inline-suppressions``): the child's value
-  when it sets one, else the parent's. ``helm.require-rendering`` and ``kustomize.render`` are on when any
-  file of the chain turns them on.
+- **scalars** (``fail-on``, ``max-file-size``, ``policy-timeout``, ``inline-suppressions``) and the
+  ``levels`` list as a whole: the child's value when it sets one, else the parent's.
+  ``helm.require-rendering`` and ``kustomize.render`` are on when any file of the chain turns them on.
 - **locks**: a file's ``locked:`` binds every file that extends it, directly or not, and a child cannot unlock.
   Locked, a child may not: ``disable`` any policy (nor narrow the selection with ``profiles`` or ``enable``
   when the parent selects every policy); lower a ``severity`` below the parent's (or, where the parent names
@@ -143,6 +143,8 @@ def merge(parent: Config, child: Config, line_of: LineOf | None = None) -> Confi
         locked={**child.locked, **parent.locked},
         set_keys=parent.set_keys | child.set_keys,
         severity_floors=(*parent.severity_floors, *floors),
+        levels=child.levels if "levels" in child.set_keys else parent.levels,
+        level_places=child.level_places if "levels" in child.set_keys else parent.level_places,
         **scalars,
     )
 

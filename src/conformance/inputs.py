@@ -102,7 +102,10 @@ def repository_of(display: str) -> tuple[str, str]:
     if display.startswith("<"):
         return "", display
     absolute = os.path.abspath(display)
-    root = _cached_git_root(os.path.dirname(absolute)) or os.getcwd()
+    # a directory (the repository subject of a scan) belongs to the work tree it is in, or is the root of:
+    # a clone scanned as /cache/x or as x has the same identity (".") as when scanned from inside it
+    holder = absolute if os.path.isdir(absolute) else os.path.dirname(absolute)
+    root = _cached_git_root(holder) or os.getcwd()
     relative = os.path.relpath(absolute, root)
     return root, display if relative.startswith(os.pardir + os.sep) else relative.replace(os.sep, "/")
 

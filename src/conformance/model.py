@@ -250,11 +250,16 @@ class ScanStats:
 
 
 class Evaluation(NamedTuple):
-    """Which policies a scan ran on one resource: what test reports list as passed, failed or skipped."""
+    """Which policies a scan ran on one subject: what test reports list as passed, failed or skipped, and what
+    tells a policy that found nothing (pass) from one that had nothing to check (not applicable)."""
 
     file: str
-    resource: ResourceId
+    """The subject's display path (the repository's for the repository subject)."""
+    resource: ResourceId | None
+    """The Kubernetes object; None for a file subject (a Dockerfile, a YAML document) or the repository."""
     policies: tuple[str, ...]
+    target: str = "kubernetes"
+    """The adapter (``kubernetes``, ``yaml``, ``dockerfile``, ``repository``) the subject came from."""
 
 
 Tally = dict[tuple[str, str, str], int]

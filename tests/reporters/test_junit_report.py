@@ -156,3 +156,34 @@ def test_every_policy_and_object_of_a_real_scan_is_a_testcase(tmp_path) -> None:
     assert outcomes[("payments.yaml", "k8s/pod-disruption-budget Service/payments/payments")] == "Skipped"
     # 3 objects in payments.yaml and 2 in shop.yaml, two policies each
     assert len(outcomes) == 10
+
+
+def test_files_and_the_repository_list_the_policies_that_ran_on_them(tmp_path, monkeypatch) -> None:
+    """A Dockerfile, a workflow and the repository as a whole: failed where a policy reported, passed where it
+    ran and found nothing (a repository policy passes only if it reported in no file)."""
+    import subprocess
+
+    root = tmp_path / "repo"
+    (root / "api").mkdir(parents=True)
+    (root / "web").mkdir()
+    (root / "api" / "Dockerfile").write_text("FROM python:3.12-slim@sha256:" + "0" * 64 + "\n")  # runs as root
+    (root / "web" / "Dockerfile").write_text("FROM python:3.12-slim@sha256:" + "0" * 64 + "\nUSER 1000\n")
+    (root / "README.md").write_text("# repo\n")  # only a title: repo/readme reports in README.md
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    subprocess.run(["git", "-C", str(root), "add", "-A"], check=True)
+    monkeypatch.chdir(root)
+    args = ["scan", ".", "-f", "junit", "-o", "junit.xml", "--fail-on", "warning"]
+    args += ["--policy", "docker/non-root-user", "--policy", "repo/readme", "--policy", "repo/no-private-keys"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 1, result.output
+    outcomes = {
+        (suite.name, case.name): (case.result[0].__class__.__name__ if case.result else "passed")
+        for suite in JUnitXml.fromfile(str(root / "junit.xml"))
+        for case in suite
+    }
+    assert outcomes == {
+        (".", "repo/no-private-keys"): "passed",
+        ("README.md", "repo/readme"): "Failure",
+        ("api/Dockerfile", "docker/non-root-user"): "Failure",
+        ("web/Dockerfile", "docker/non-root-user"): "passed",
+    }

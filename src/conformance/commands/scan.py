@@ -44,8 +44,10 @@ def run_scan(**values: Any) -> int:
         raise ConfigError("--report FORMAT=- writes to standard output, where the main report goes: add -o FILE")
     if request.changed_since is not None and "-" in paths:
         raise ConfigError("--changed-since cannot be combined with standard input (-)")
-    junit = "junit" in (output_format, *(f for f, _ in request.reports))
-    prepared = prepare_scan(replace(request, paths=tuple(paths)), record_evaluations=junit or bool(request.frameworks))
+    formats = {output_format, *(f for f, _ in request.reports)}
+    # which policies applied where: JUnit's passes, the summary's pass / not-applicable, framework controls
+    evaluations = bool(formats & {"junit", "summary", "summary-json"}) or bool(request.frameworks)
+    prepared = prepare_scan(replace(request, paths=tuple(paths)), record_evaluations=evaluations)
     for pattern in prepared.unmatched_excludes:
         print(
             f"conformance: warning: {prepared.config.source}: exclude {pattern!r} matched nothing this scan read "
@@ -63,7 +65,7 @@ def run_scan(**values: Any) -> int:
 
         known = load_frameworks()
         result = replace(result, frameworks=framework_reports(result, resolve(request.frameworks, known), known))
-    report_options = ReportOptions(source_root(paths), request.sarif_category, link_base())
+    report_options = ReportOptions(source_root(paths), request.sarif_category, link_base(), prepared.config.levels)
     color = use_color(request.color, output)
     write_reports(result, output_format, output, color, request.reports, report_options)
     if output is not None and output_format != "text":

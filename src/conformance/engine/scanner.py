@@ -283,6 +283,25 @@ class FileScanner:
         every = (*self.checks[adapter.name], *self.scope_checks[adapter.name])
         return tuple(p.id for p in every if adapter.selects(p, subject, relative) and p.admits(subject.target))
 
+    def _record_evaluation(
+        self,
+        adapter: TargetAdapter,
+        subject: Subject,
+        relative: str,
+        selected: tuple[Policy, ...],
+        outcome: FileOutcome,
+    ) -> None:
+        """Note which policies applied to a subject: every Kubernetes object (JUnit lists each, even with no
+        applicable policy), and every file or repository subject some policy applied to. The file is where the
+        subject's findings go (a rendered object's template, not the rendered stream)."""
+        if self.scope_checks[adapter.name]:
+            ids = self.applicable_ids(adapter, subject, relative)
+        else:
+            ids = tuple(p.id for p in selected)
+        if subject.resource is not None or ids:
+            file = adapter.fault_location(subject).file
+            outcome.evaluations.append(Evaluation(file, subject.resource, ids, adapter.name))
+
     # -- one subject ---------------------------------------------------------------------------------------
 
     def _check(
@@ -306,10 +325,10 @@ class FileScanner:
         if subject.resource is not None:
             outcome.resources += 1
             annotations = self._annotations_of(adapter, subject, outcome)
-            if self.options.record_evaluations:
-                ids = self.applicable_ids(adapter, subject, relative)
-                outcome.evaluations.append(Evaluation(subject.origin.display, subject.resource, ids))
-        for policy in self._selected(adapter, subject, relative):
+        selected = self._selected(adapter, subject, relative)
+        if self.options.record_evaluations:
+            self._record_evaluation(adapter, subject, relative, selected, outcome)
+        for policy in selected:
             self._run(policy, adapter, subject, markers, annotations, outcome)
         if subject.resource is not None and self.scope_checks[adapter.name]:
             recorded = False

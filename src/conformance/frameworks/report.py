@@ -8,8 +8,8 @@ evaluated) is counted once:
 - **not-applicable**: none of the control's policies applies to it (a Service for a pod control).
 
 A control's status is ``fail`` if any object fails, else ``pass`` if any passes, else ``not-applicable``.
-Objects are what the engine records evaluations for (Kubernetes resources); a finding on another target (a
-Dockerfile) counts as a failing object, but such a target without findings is not counted.
+Objects are what the engine records evaluations for: Kubernetes resources, and files checked as a whole (a
+Dockerfile, a workflow) and the repository, each of which counts as one object.
 """
 
 from __future__ import annotations
@@ -77,7 +77,8 @@ Subject = tuple[str, str]
 def _subjects(result: ScanResult) -> dict[Subject, frozenset[str]]:
     subjects: dict[Subject, set[str]] = {}
     for evaluation in result.evaluations:
-        subjects.setdefault((evaluation.file, str(evaluation.resource)), set()).update(evaluation.policies)
+        resource = str(evaluation.resource) if evaluation.resource else ""  # a file or the repository: ""
+        subjects.setdefault((evaluation.file, resource), set()).update(evaluation.policies)
     return {key: frozenset(ids) for key, ids in subjects.items()}
 
 

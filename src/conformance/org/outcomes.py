@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from conformance.model import Finding, ScanResult
+from conformance.model import POLICY_ERROR, Finding, ScanResult
 from conformance.org.results import (
     ERROR,
     FAIL,
@@ -36,10 +36,21 @@ def finding_record(finding: Finding) -> FindingRecord:
     )
 
 
+def faulted_policy(finding: Finding) -> str | None:
+    """The policy a ``conformance/policy-error`` is about (it crashed, timed out or yielded garbage), else None.
+
+    The engine keeps that policy's id in the error's ``path``."""
+    if finding.policy_id == POLICY_ERROR and finding.path:
+        return finding.path
+    return None
+
+
 def policy_outcomes(result: ScanResult, records: Iterable[FindingRecord]) -> tuple[PolicyOutcome, ...]:
     """Every policy of the scan with its outcome: error > fail > pass > not-applicable.
 
-    A policy applied to a subject when an evaluation lists it; a policy with any finding applied too.
+    A policy applied to a subject when an evaluation lists it (objects, files, the repository); a policy with
+    any finding applied too. A policy that crashed or timed out on a subject (a ``conformance/policy-error``
+    naming it) is an error for that policy, counted under ``error``.
     """
     applicable: dict[str, int] = {}
     for evaluation in result.evaluations:
@@ -49,6 +60,11 @@ def policy_outcomes(result: ScanResult, records: Iterable[FindingRecord]) -> tup
     for record in records:
         by_status = counts.setdefault(record.policy_id, {})
         by_status[record.status] = by_status.get(record.status, 0) + 1
+    for error in result.errors:
+        faulted = faulted_policy(error)
+        if faulted is not None:
+            by_status = counts.setdefault(faulted, {})
+            by_status[ERROR] = by_status.get(ERROR, 0) + 1
     outcomes = []
     for policy in sorted(result.policies, key=lambda info: info.id):
         by_status = counts.get(policy.id, {})

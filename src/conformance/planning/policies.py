@@ -4,13 +4,14 @@ targets a run can meet (packs it cannot meet stay dormant), and the findings for
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path as FsPath
 
 from conformance.catalog.discovery import Catalog, build_catalog
 from conformance.catalog.policy import Policy
 from conformance.catalog.select import check_profiles, check_selectors, configure, known_profiles
 from conformance.config import Config
+from conformance.errors import ConfigError
 from conformance.model import UNTRUSTED_POLICY, Finding, Location
 
 
@@ -75,6 +76,7 @@ def load_policies(
     check_profiles(profiles, known_profiles(catalog.definitions, bool(catalog.dormant_ids)), "--profile")
     check_selectors(enable, ids, "--policy")
     check_selectors(disable, ids, "--skip-policy")
+    check_levels(config, ids, known_profiles(catalog.definitions, bool(catalog.dormant_ids)))
     policies = configure(
         catalog.definitions,
         profiles=profiles or config.profiles,
@@ -85,6 +87,30 @@ def load_policies(
         dormant=catalog.dormant_ids,
     )
     return catalog, policies
+
+
+def check_levels(config: Config, ids: Sequence[str], profiles: Collection[str]) -> None:
+    """Every policy selector and profile of the config's ``levels`` must name something the catalog knows (a
+    level over a misspelt id could never be reached): the error names the key and its line."""
+    from conformance.catalog.select import matches
+    from conformance.suppress.ids import unknown_profile_message, unknown_selector_message
+
+    for index, level in enumerate(config.levels):
+        problems = [
+            ("policies", number, unknown_selector_message(selector, ids))
+            for number, selector in enumerate(level.policies)
+            if not any(matches(policy_id, selector) for policy_id in ids)
+        ]
+        problems += [
+            ("profiles", number, unknown_profile_message(profile, profiles))
+            for number, profile in enumerate(level.profiles)
+            if profile not in profiles
+        ]
+        if problems:
+            key, number, message = problems[0]
+            where = f"levels[{index}].{key}[{number}]"
+            place = config.level_places.get(where, str(config.source))
+            raise ConfigError(f"{place}: key {where}: {message}")
 
 
 def possible_targets(paths: Sequence[str], changed_since: str | None = None) -> list[str]:

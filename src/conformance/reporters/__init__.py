@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache, partial
-from typing import IO
+from typing import IO, Any
 
 from conformance.inputs import git_root
 from conformance.model import SEVERITIES, Finding, Location, ScanResult, make_fingerprint
@@ -29,6 +29,8 @@ FORMATS = {
     "github": "conformance.reporters.github",
     "codequality": "conformance.reporters.codequality",
     "markdown": "conformance.reporters.markdown",
+    "summary": "conformance.reporters.summary",
+    "summary-json": "conformance.reporters.summary_json",
 }
 AUTO = "auto"
 """Not a format of its own: ``github`` under GitHub Actions, ``text`` elsewhere (see :func:`resolve_format`)."""
@@ -48,6 +50,8 @@ class ReportOptions:
     link_base: str | None = None
     """URL prefix that a repository-relative path is appended to for links (a blob URL at the scanned commit);
     None: Markdown links are relative."""
+    levels: tuple[Any, ...] = ()
+    """The configuration's compliance levels (:class:`conformance.levels.Level`), for the summary view."""
 
 
 def get_reporter(name: str, options: ReportOptions | None = None) -> Reporter:

@@ -11,6 +11,8 @@ The test model, over what a scan result holds:
   them is a scan error, a ``<failure>`` when one is at or above the fail-on severity, and otherwise passes
   with its findings in ``<system-out>`` (they do not fail the run, so they do not fail the test). The element
   text lists every finding of the pair, one per line;
+- a file checked as a whole (a Dockerfile, a workflow) and the repository get a ``<testcase>`` per policy that
+  ran on them: failed with its findings, passed without;
 - findings about no object (a parse error, a duplicate key) get a ``<testcase>`` of their own; a result
   built without evaluations (by hand, in tests) gets a passing ``<policy> (no violation in this file)``
   case per policy instead of the per-object cases;
@@ -79,12 +81,31 @@ def _suites(result: ScanResult, options: ReportOptions) -> Iterator[_Suite]:
     everything = heapq.merge(result.errors, result.findings, key=Finding.sort_key)
     by_file = {file: list(group) for file, group in groupby(everything, key=lambda f: f.location.file)}
     evaluated: dict[str, list[Evaluation]] = {}
+    checked: dict[str, dict[str, str]] = {}
+    """The policies that ran on a file subject (a Dockerfile, a workflow) or the repository, by file, with
+    their target."""
     for evaluation in result.evaluations:
-        evaluated.setdefault(evaluation.file, []).append(evaluation)
+        if evaluation.resource is not None:
+            evaluated.setdefault(evaluation.file, []).append(evaluation)
+        else:
+            checked.setdefault(evaluation.file, {}).update(dict.fromkeys(evaluation.policies, evaluation.target))
+    # a repository policy reports in any file (README.md, a large file): it passed only if it reported nowhere
+    anywhere = {f.policy_id for findings in by_file.values() for f in findings if f.resource is None}
     policy_ids = list(dict.fromkeys(p.id for p in result.policies))
-    files = sorted(set(by_file) | set(evaluated))
+    files = sorted(set(by_file) | set(evaluated) | set(checked))
     for file in files:
-        yield _suite(file, by_file.get(file, []), evaluated.get(file, []), policy_ids, floor, options)
+        findings = by_file.get(file, [])
+        suite = _suite(file, findings, evaluated.get(file, []), policy_ids, floor, options)
+        ran = checked.get(file, {})
+        here = {f.policy_id for f in findings if f.resource is None}
+        path = report_path(file, options.source_root)
+        suite.cases += [
+            _Case(pid, pid, path)
+            for pid in policy_ids
+            if pid in ran and pid not in (anywhere if ran[pid] == "repository" else here)
+        ]
+        if suite.cases:
+            yield suite
     if not files:
         yield _Suite("conformance", [_Case(policy_id, policy_id, "") for policy_id in policy_ids])
 
@@ -112,6 +133,7 @@ def _suite(
     if evaluations:
         # every (policy, resource) of the file: failed or passed where the policy applied, skipped elsewhere
         for evaluation in evaluations:
+            assert evaluation.resource is not None
             resource = str(evaluation.resource)
             applicable = set(evaluation.policies)
             for policy_id in policy_ids:
