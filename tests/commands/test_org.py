@@ -121,3 +121,12 @@ def test_a_bad_shard_is_a_usage_error(tmp_path: Path, shard: str) -> None:
     inventory, org = fleet(tmp_path, {})
     result = scan(tmp_path, inventory, org, "--shard", shard)
     assert result.exit_code == 2 and "--shard" in result.stderr
+
+
+def test_a_level_over_an_unknown_policy_stops_the_run_before_any_repository(tmp_path: Path) -> None:
+    inventory, org = fleet(tmp_path, {"web": {"pod.yaml": CLEAN}})
+    Path(org).write_text(ORG.format(gate="error") + "levels:\n  - name: bronze\n    policies: [k8s/no-host-netwrk]\n")
+    result = scan(tmp_path, inventory, org)
+    assert result.exit_code == 2
+    assert f"{org}:6: key levels[0].policies[0]:" in result.stderr and "k8s/no-host-netwrk" in result.stderr
+    assert not (tmp_path / "run").exists()

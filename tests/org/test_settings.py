@@ -53,7 +53,14 @@ def test_the_org_keys_and_the_scan_configuration(tmp_path: Path) -> None:
         ("org:\n  timeout: 0\n", ":2: key org.timeout: 0 is less than or equal to the minimum of 0"),
         ("org:\n  waivers: true\n", ":1: key org: Additional properties are not allowed ('waivers' was unexpected)"),
         ("levels:\n  - policies: [k8s]\n", ":2: key levels[0]: 'name' is a required property"),
-        ("levels:\n  - name: a\n  - name: a\n", ":3: key levels[1].name: level 'a' is named twice"),
+        (
+            "levels:\n  - {name: a, profiles: [baseline]}\n  - {name: a, profiles: [restricted]}\n",
+            ":3: key levels[1].name: level 'a' is defined twice (first as levels[0])",
+        ),
+        (
+            "levels:\n  - name: a\n",
+            ":2: key levels[0]: level 'a' selects nothing: give it policies (ids or prefixes) or profiles",
+        ),
         ("profiles: nope\n", ":1: key profiles: 'nope' is not of type 'array'"),
     ],
 )

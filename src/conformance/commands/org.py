@@ -86,6 +86,7 @@ def run_org_scan(
     """Scan every repository of the inventory (or of this shard of it) and write ``OUT/shard-I-of-N.json``."""
     from conformance import __version__
     from conformance.catalog.discovery import build_catalog
+    from conformance.catalog.select import known_profiles
     from conformance.org.executors import executor_for
     from conformance.org.merge import write_run
     from conformance.org.overlay import overlay
@@ -96,13 +97,18 @@ def run_org_scan(
     from conformance.org.shards import parse_shard
     from conformance.org.shards import run_id as resolve_run_id
     from conformance.org.task import RepositoryTask, scan_repository
-    from conformance.planning.policies import policy_directories
+    from conformance.planning.policies import check_levels, policy_directories
 
     selected = parse_shard(shard)
     identifier = resolve_run_id(run_id)
     settings = load_settings(config_path)
     catalog = build_catalog(policy_directories(settings.config, (), (), explicit_config=True), trust_local=False)
     overlay(settings.config, None, catalog.definitions, os.getcwd())  # the org config's selections are valid
+    check_levels(  # and so are its levels: a level over a misspelt id could never be reached
+        settings.config,
+        [*(d.id for d in catalog.definitions), *catalog.dormant_ids],
+        known_profiles(catalog.definitions, bool(catalog.dormant_ids)),
+    )
     entries = selected.select(_entries(inventory, repos_dir))
     cache = os.path.abspath(os.path.expanduser(cache_dir or DEFAULT_CACHE))
     os.makedirs(cache, exist_ok=True)
