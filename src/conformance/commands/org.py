@@ -17,6 +17,9 @@ from conformance.org.results import FAIL, FAILED, RepositoryResult, RunResult
 
 if TYPE_CHECKING:
     from conformance.org.inventory import InventoryEntry
+    from conformance.org.settings import OrgSettings
+    from conformance.org.shards import Shard
+    from conformance.org.spool import RepositorySpool
 
 DEFAULT_CACHE = os.path.join("~", ".cache", "conformance", "repos")
 DEFAULT_DB = "sqlite:///conformance-history.sqlite"
@@ -84,18 +87,16 @@ def run_org_scan(
     reuse: bool = True,
 ) -> int:
     """Scan every repository of the inventory (or of this shard of it) and write ``OUT/shard-I-of-N.json``."""
-    from conformance import __version__
     from conformance.catalog.discovery import build_catalog
     from conformance.catalog.select import known_profiles
     from conformance.org.executors import executor_for
-    from conformance.org.merge import write_run
     from conformance.org.overlay import overlay
     from conformance.org.progress import Progress
-    from conformance.org.results import sorted_repositories
     from conformance.org.reuse import policy_digest
     from conformance.org.settings import load_settings
     from conformance.org.shards import parse_shard
     from conformance.org.shards import run_id as resolve_run_id
+    from conformance.org.spool import RepositorySpool
     from conformance.org.task import RepositoryTask, scan_repository
     from conformance.planning.policies import check_levels, policy_directories
 
@@ -118,18 +119,36 @@ def run_org_scan(
     seconds = timeout if timeout is not None else settings.timeout
     tasks = [RepositoryTask(entry, cache, config, digest, seconds, reuse) for entry in entries]
     started = _now()
-    results: list[RepositoryResult] = []
-    progress = Progress(len(tasks))
+    with RepositorySpool(out) as results:  # on disk: memory stays flat however many repositories
+        progress = Progress(len(tasks))
 
-    def collect(result: RepositoryResult) -> None:
-        results.append(result)
-        progress(result)
+        def collect(result: RepositoryResult) -> None:
+            results.add(result)
+            progress(result)
 
-    try:
-        if tasks:
-            executor_for(executor, scan_repository, jobs).run(tasks, collect)
-    finally:
-        progress.close()
+        try:
+            if tasks:
+                executor_for(executor, scan_repository, jobs).run(tasks, collect)
+        finally:
+            progress.close()
+        return _finish_scan(results, identifier, started, digest, selected, settings, out, shard, no_history, db)
+
+
+def _finish_scan(
+    results: RepositorySpool,
+    identifier: str,
+    started: str,
+    digest: str,
+    selected: Shard,
+    settings: OrgSettings,
+    out: str,
+    shard: str | None,
+    no_history: bool,
+    db: str | None,
+) -> int:
+    from conformance import __version__
+    from conformance.org.merge import write_run
+
     run = RunResult(
         run_id=identifier,
         started=started,
@@ -140,7 +159,7 @@ def run_org_scan(
         shard_count=selected.count,
         levels=tuple(level.name for level in settings.levels),
         gate=settings.gate,
-        repositories=sorted_repositories(results),
+        repositories=results,
     )
     path = os.path.join(out, selected.file_name)
     write_run(run, path)
@@ -156,13 +175,15 @@ def run_org_merge(
 ) -> int:
     """Combine the shard files of a run into ``OUT/run.json`` (and the history); the run's exit code."""
     from conformance.org.merge import RUN_FILE, merge_shards, write_run
+    from conformance.org.spool import RepositorySpool
 
-    run = merge_shards(run_dirs, allow_incomplete)
     os.makedirs(out, exist_ok=True)
-    path = os.path.join(out, RUN_FILE)
-    write_run(run, path)
-    if not no_history:
-        _append_history(db, run)
-    counts = ", ".join(f"{count} {status}" for status, count in run.counts().items())
-    print(f"conformance: merged {len(run.repositories)} repositories ({counts}); wrote {path}", file=sys.stderr)
-    return exit_code(run)
+    with RepositorySpool(out) as spool:
+        run = merge_shards(run_dirs, allow_incomplete, spool)
+        path = os.path.join(out, RUN_FILE)
+        write_run(run, path)
+        if not no_history:
+            _append_history(db, run)
+        counts = ", ".join(f"{count} {status}" for status, count in run.counts().items())
+        print(f"conformance: merged {len(run.repositories)} repositories ({counts}); wrote {path}", file=sys.stderr)
+        return exit_code(run)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
+from itertools import islice
 from typing import Any
 
 import sqlalchemy as sa
@@ -60,15 +61,20 @@ def _repository_row(run_pk: int, position: int, repository: RepositoryResult) ->
     }
 
 
+INSERT_BATCH = 5000
+"""Rows per executemany: a run's rows are produced as its repositories are read, never all held at once."""
+
+
 def _insert(connection: Connection, table: sa.Table, rows: Iterable[dict[str, Any]]) -> None:
-    """One executemany for all rows (SQLAlchemy batches them for the driver); columns ``table`` lacks are dropped."""
-    batch = list(rows)
-    if not batch:
-        return
-    absent = set(batch[0]) - set(table.c.keys())
-    if absent:
-        batch = [{name: value for name, value in row.items() if name not in absent} for row in batch]
-    connection.execute(sa.insert(table), batch)
+    """Bulk inserts of :data:`INSERT_BATCH` rows (SQLAlchemy batches them for the driver); columns ``table``
+    lacks (an older schema) are dropped."""
+    names = set(table.c.keys())
+    iterator = iter(rows)
+    while batch := list(islice(iterator, INSERT_BATCH)):
+        absent = set(batch[0]) - names
+        if absent:
+            batch = [{name: value for name, value in row.items() if name not in absent} for row in batch]
+        connection.execute(sa.insert(table), batch)
 
 
 def write_run(connection: Connection, tables: Schema, run: RunResult) -> int:

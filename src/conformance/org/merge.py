@@ -6,10 +6,12 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Sequence
+from dataclasses import replace
 
 from conformance.errors import ConfigError
-from conformance.org.results import RunResult, sorted_repositories
+from conformance.org.results import RepositoryResult, RunResult, sorted_repositories
 from conformance.org.shards import SHARD_FILE
+from conformance.org.spool import RepositorySpool
 
 RUN_FILE = "run.json"
 
@@ -64,36 +66,49 @@ def _missing(shards: Sequence[tuple[str, RunResult]]) -> list[str]:
     return problems
 
 
-def merge_shards(paths: Sequence[str], allow_incomplete: bool = False) -> RunResult:
-    """The run the shard files in ``paths`` make up (``ConfigError`` naming what is missing or mixed)."""
-    shards = [(path, read_shard(path)) for path in shard_files(paths)]
-    problems = _differences(shards) + _missing(shards)
-    if problems and not allow_incomplete:
-        raise ConfigError("refusing to merge: " + "; ".join(problems) + " (--allow-incomplete merges anyway)")
-    repositories = [repository for _, shard in shards for repository in shard.repositories]
+def merge_shards(
+    paths: Sequence[str], allow_incomplete: bool = False, spool: RepositorySpool | None = None
+) -> RunResult:
+    """The run the shard files in ``paths`` make up (``ConfigError`` naming what is missing or mixed).
+
+    With a ``spool``, the repositories go there as each shard is read (one shard in memory at a time)."""
+    files = shard_files(paths)
+    headers: list[tuple[str, RunResult]] = []
+    repositories: list[RepositoryResult] = []
     seen: dict[str, str] = {}
-    for path, shard in shards:
+    for path in files:
+        shard = read_shard(path)
         for repository in shard.repositories:
             if repository.id in seen and seen[repository.id] != path:
                 raise ConfigError(f"repository {repository.id!r} is in both {seen[repository.id]} and {path}")
             seen[repository.id] = path
-    first = shards[0][1]
+            if spool is not None:
+                spool.add(repository)
+            else:
+                repositories.append(repository)
+        headers.append((path, replace(shard, repositories=())))
+    problems = _differences(headers) + _missing(headers)
+    if problems and not allow_incomplete:
+        raise ConfigError("refusing to merge: " + "; ".join(problems) + " (--allow-incomplete merges anyway)")
+    first = headers[0][1]
     return RunResult(
         run_id=first.run_id,
-        started=min(shard.started for _, shard in shards),
-        finished=max(shard.finished for _, shard in shards),
+        started=min(shard.started for _, shard in headers),
+        finished=max(shard.finished for _, shard in headers),
         tool_version=first.tool_version,
         policy_digest=first.policy_digest,
         shard_index=0,
         shard_count=1,
         levels=first.levels,
         gate=first.gate,
-        repositories=sorted_repositories(repositories),
+        repositories=spool if spool is not None else sorted_repositories(repositories),
     )
 
 
 def write_run(run: RunResult, path: str) -> None:
-    """Write a run (or shard) file atomically."""
-    from conformance.atomic import write_atomic
+    """Write a run (or shard) file atomically, one repository at a time."""
+    from conformance.atomic import atomic_writer
 
-    write_atomic(path, json.dumps(run.to_dict(), indent=1, sort_keys=False) + "\n")
+    with atomic_writer(path) as handle:
+        for chunk in run.json_chunks():
+            handle.write(chunk)

@@ -7,8 +7,9 @@ here holds credentials: repository URLs are redacted before a record is built (s
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -207,7 +208,8 @@ class RunResult:
     levels: tuple[str, ...] = ()
     """The org config's level names, lowest first."""
     gate: str = "error"
-    repositories: tuple[RepositoryResult, ...] = ()
+    repositories: Sequence[RepositoryResult] = ()
+    """Sorted by id: a tuple, or a :class:`conformance.org.spool.RepositorySpool` read back one at a time."""
 
     def counts(self) -> dict[str, int]:
         """Repositories by status."""
@@ -217,6 +219,10 @@ class RunResult:
         return counts
 
     def to_dict(self) -> dict[str, Any]:
+        return {**self.header(), "repositories": [r.to_dict() for r in self.repositories]}
+
+    def header(self) -> dict[str, Any]:
+        """Everything of :meth:`to_dict` but the repositories."""
         return {
             "format": RESULT_FORMAT,
             "run_id": self.run_id,
@@ -229,8 +235,15 @@ class RunResult:
             "levels": list(self.levels),
             "gate": self.gate,
             "counts": self.counts(),
-            "repositories": [r.to_dict() for r in self.repositories],
         }
+
+    def json_chunks(self) -> Iterator[str]:
+        """The run as JSON, one repository at a time (what :meth:`to_dict` gives, without holding it whole)."""
+        header = json.dumps(self.header(), indent=1)
+        yield header[:-2] + ',\n "repositories": ['
+        for position, repository in enumerate(self.repositories):
+            yield ("\n  " if position == 0 else ",\n  ") + json.dumps(repository.to_dict(), separators=(",", ":"))
+        yield "\n ]\n}\n"
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RunResult:
