@@ -11,7 +11,6 @@ from pathlib import Path as FsPath
 from types import ModuleType
 from typing import Any
 
-from conformance.catalog.object_match import parse_filter
 from conformance.catalog.policy import DEFAULT_FILES, KUBERNETES, TARGETS, Policy, PolicyDefinition
 from conformance.errors import PolicyDefinitionError
 from conformance.model import SEVERITIES, PolicyInfo
@@ -97,7 +96,11 @@ def definition_from_module(module: ModuleType, source: str) -> PolicyDefinition:
     no_fix = getattr(module, "NO_FIX", "")
     if not isinstance(no_fix, str):
         raise PolicyDefinitionError(f"{source}: field NO_FIX: must be a string (why the policy cannot fix)")
-    object_filter = parse_filter(getattr(module, "MATCH", None), getattr(module, "EXCLUDE", None), source, FILTERS)
+    object_filter = None
+    if getattr(module, "MATCH", None) is not None or getattr(module, "EXCLUDE", None) is not None:
+        from conformance.catalog.object_match import parse_filter
+
+        object_filter = parse_filter(getattr(module, "MATCH", None), getattr(module, "EXCLUDE", None), source, FILTERS)
     if object_filter is not None and target != KUBERNETES:
         raise PolicyDefinitionError(f"{source}: field MATCH: only kubernetes policies can match objects")
     profiles = getattr(module, "PROFILES", ())

@@ -16,7 +16,6 @@ from functools import lru_cache
 from pathlib import Path as FsPath
 from typing import TYPE_CHECKING, Any
 
-from conformance.catalog.object_match import parse_filter
 from conformance.catalog.policy import (
     KUBERNETES,
     REPOSITORY,
@@ -34,6 +33,7 @@ from conformance.validation import Validator, compile_schema, meta_schema_proble
 
 if TYPE_CHECKING:
     from conformance.catalog.cel_rules import Rule
+    from conformance.catalog.object_match import ObjectFilter
 
 KIND_GROUPS = kinds_module.KIND_GROUPS
 """``target.kinds`` may name a kind group: built-in and custom workloads alike (see :mod:`..targets.kinds`)."""
@@ -70,7 +70,7 @@ def validate_policy_document(doc: Any, source: str, line_of: Callable[[tuple[Any
     if error is not None:
         where = ".".join(str(p) for p in error.path) or "(top level)"
         raise PolicyDefinitionError(f"{source}: field {where}: {error.message}")
-    parse_filter(doc.get("match"), doc.get("exclude"), source)
+    _object_filter(doc, source)
     defaults = {name: spec["default"] for name, spec in doc.get("options", {}).items()}
     schemas = [("schema", doc["schema"])] if "schema" in doc else []
     for index, check in enumerate(doc.get("checks", ())):
@@ -205,7 +205,7 @@ def definition_from_document(
     raw_schema = doc.get("schema")
     option_specs = doc.get("options", {})
     autofix = doc.get("autofix", {})
-    object_filter = parse_filter(doc.get("match"), doc.get("exclude"), source)
+    object_filter = _object_filter(doc, source)
     rules: tuple[Rule, ...] = ()
     if "validate" in doc:
         from conformance.catalog.cel_rules import compile_rules  # imports the CEL library: only when used
@@ -284,6 +284,15 @@ def _definition(
     )
 
 
+def _object_filter(doc: Mapping[str, Any], source: str) -> ObjectFilter | None:
+    """The ``match`` / ``exclude`` blocks, parsed (the module is imported only for a policy that has them)."""
+    if doc.get("match") is None and doc.get("exclude") is None:
+        return None
+    from conformance.catalog.object_match import parse_filter
+
+    return parse_filter(doc.get("match"), doc.get("exclude"), source)
+
+
 def _fixer(violations: Any, errors_of: Any, autofix: Mapping[str, Any], options: Mapping[str, Any]) -> Any:
     """The policy's ``fixer``: its ``autofix.operations`` relative to the node a violation's schema error is in,
     when its ``test`` operations hold on that node as the schema saw it (a container with the pod's defaults) and
@@ -291,11 +300,15 @@ def _fixer(violations: Any, errors_of: Any, autofix: Mapping[str, Any], options:
     ``runAsUser: 0`` would not remove the finding, and the kubelet would refuse the pod)."""
     if "operations" not in autofix:
         return None
-    from conformance.fix.operations import TEST, NotApplicable, apply, holds, operations_from_spec
-
-    operations = operations_from_spec(substitute_options(autofix["operations"], options), "autofix.operations")
+    planned: list[Any] = []  # the operations, built at the first fix (a scan never needs them)
 
     def fixer(violation: Violation, target: Any, ctx: CheckContext) -> tuple[Any, ...]:
+        from conformance.fix.operations import TEST, NotApplicable, apply, holds, operations_from_spec
+
+        if not planned:
+            spec = substitute_options(autofix["operations"], options)
+            planned.extend(operations_from_spec(spec, "autofix.operations"))
+        operations = planned
         for found, node, base, error in violations(target):
             if found.path == violation.path and found.message == violation.message:
                 if error is None:
