@@ -122,7 +122,10 @@ def wheel_bytes(directory: Path | None, library: str) -> int | None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    default_corpus = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "k8s"
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from corpus import find_corpus
+
+    default_corpus = find_corpus(Path(__file__).resolve().parents[1])
     parser.add_argument("--corpus", type=Path, default=Path(os.environ.get("CORPUS", default_corpus)))
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--wheels", type=Path, help="a directory with one folder of wheels per library")

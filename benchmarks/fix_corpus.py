@@ -24,7 +24,10 @@ from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CORPUS = ROOT.parent / "shared" / "corpus" / "k8s"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from corpus import find_corpus  # noqa: E402
+
+CORPUS = find_corpus(ROOT)
 LEFT = re.compile(r"^(?P<file>.+?):\d+:\d+ (?P<policy>\S+) not fixed: (?P<reason>.*)$")
 
 

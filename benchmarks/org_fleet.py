@@ -36,7 +36,10 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
-DEFAULT_CORPUS = REPO.parent / "shared" / "corpus" / "k8s"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from corpus import find_corpus  # noqa: E402
+
+DEFAULT_CORPUS = find_corpus(REPO)
 TEAMS = tuple(
     f"team-{name}"
     for name in (

@@ -45,7 +45,10 @@ from typing import Any
 import yaml
 
 REPO = Path(__file__).resolve().parent.parent
-DEFAULT_CORPUS = REPO.parent / "shared" / "corpus" / "k8s"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from corpus import find_corpus  # noqa: E402
+
+DEFAULT_CORPUS = find_corpus(REPO)
 DEFAULT_CACHE = Path(tempfile.gettempdir()) / "conformance-bench"
 DEFAULT_ONE_FILE = "stefanprodan__podinfo/deploy/bases/frontend/deployment.yaml"
 """A single Deployment of the corpus (1.7 KB, one document): what a pre-commit hook scans."""

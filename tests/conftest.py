@@ -1,13 +1,18 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "fixtures"
-CORPUS = REPO.parent / "shared" / "corpus" / "k8s"
+sys.path.insert(0, str(REPO / "benchmarks"))
+from corpus import find_corpus  # noqa: E402  (one rule for the tests and the benchmarks)
+
+CORPUS = find_corpus(REPO)
+"""The shared real-world corpus, wherever this clone lives (see benchmarks/corpus.py)."""
 
 
 def need(condition: bool, why: str) -> None:
