@@ -142,6 +142,8 @@ def _resolve(link: _Link, above: tuple[_Link, ...], loaded: list[str]) -> Config
     return config if merged is None else merge(merged, config, _line_of(node))
 
 
-def load_extended(path: FsPath) -> Config:
-    """A configuration file merged onto everything it extends."""
-    return _resolve(_Link(path, _display(path), _tree_of(path)), (), [])
+def load_extended(path: FsPath, files: list[str] | None = None) -> Config:
+    """A configuration file merged onto everything it extends; ``files`` (if given) gets the real path of every
+    file read, in the order read (what a digest of the configuration must cover)."""
+    loaded: list[str] = [] if files is None else files
+    return _resolve(_Link(path, _display(path), _tree_of(path)), (), loaded)

@@ -8,7 +8,7 @@ import pytest
 from conformance.config import load_config
 from conformance.errors import ConfigError
 from conformance.levels import Level
-from conformance.org.settings import OrgSettings, load_scan_config, load_settings
+from conformance.org.settings import OrgSettings, load_repository_config, load_settings
 
 ORG = """\
 profiles: [baseline]
@@ -36,7 +36,7 @@ def test_the_org_keys_and_the_scan_configuration(tmp_path: Path) -> None:
         30.0,
     )
     assert settings.config.profiles == ("baseline",)
-    assert settings.digest == hashlib.sha256(ORG.encode()).hexdigest()
+    assert settings.digest == hashlib.sha256(hashlib.sha256(ORG.encode()).digest()).hexdigest()
     assert load_settings(None) == OrgSettings(settings.config.__class__())
     # an ordinary scan accepts the org: section of the same file
     assert (
@@ -74,5 +74,29 @@ def test_errors_name_the_key_and_line(tmp_path: Path, text: str, message: str) -
 
 def test_a_repository_config_may_not_bring_org_keys_into_the_scan(tmp_path: Path) -> None:
     path = tmp_path / ".conformance.yaml"
-    path.write_text("levels: surprise\norg: {gate: note}\nenable: [k8s]\n")
-    assert load_scan_config(str(path)).enable == ("k8s",)
+    path.write_text("levels:\n  - {name: mine, policies: [k8s]}\norg: {gate: note}\nenable: [k8s]\n")
+    config = load_repository_config(str(path))
+    assert (config.enable, config.levels) == (("k8s",), ())
+
+
+def test_what_the_org_config_extends_is_merged_and_in_the_digest(tmp_path: Path) -> None:
+    base = tmp_path / "base.yaml"
+    base.write_text("profiles: [baseline]\ndisable: [k8s/no-host-ports]\nlocked: [disable]\n")
+    org = tmp_path / "org.yaml"
+    org.write_text("extends: [./base.yaml]\norg: {gate: error}\n")
+    settings = load_settings(str(org))
+    assert (settings.config.profiles, settings.config.disable) == (("baseline",), ("k8s/no-host-ports",))
+    base.write_text("profiles: [restricted]\n")
+    assert load_settings(str(org)).digest != settings.digest  # a change in an extended file is a new policy set
+    org.write_text("extends: [./base.yaml]\ndisable: [k8s/no-host-pid]\n")
+    base.write_text("locked: [disable]\n")
+    with pytest.raises(ConfigError, match="but disable is locked by"):  # the locks of the chain hold
+        load_settings(str(org))
+
+
+def test_a_repository_config_extends_a_file_of_its_own_tree(tmp_path: Path) -> None:
+    (tmp_path / "ci").mkdir()
+    (tmp_path / "ci" / "shared.yaml").write_text("enable: [k8s/no-host-network]\n")
+    own = tmp_path / ".conformance.yaml"
+    own.write_text("extends: [./ci/shared.yaml]\n")
+    assert load_repository_config(str(own)).enable == ("k8s/no-host-network",)

@@ -146,14 +146,14 @@ def _scan(task: RepositoryTask, root: str) -> RepositoryResult:
     from conformance.levels import level_reached
     from conformance.org.outcomes import summarize
     from conformance.org.overlay import overlay
-    from conformance.org.settings import load_scan_config, load_settings
+    from conformance.org.settings import load_repository_config, load_settings
     from conformance.planning.plan import ScanRequest, execute_scan, prepare_scan
     from conformance.planning.policies import policy_directories
 
     root = os.path.abspath(root)
     settings = load_settings(task.org_config)
     own = repository_config(root)
-    repository = load_scan_config(own, "repository configuration") if own else None
+    repository = load_repository_config(own) if own else None
     directories = policy_directories(settings.config, (), [FsPath(root).resolve()], explicit_config=True)
     catalog = _catalog(tuple((str(path), trusted) for path, trusted in directories), task.policy_digest)
     try:
