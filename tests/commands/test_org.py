@@ -130,3 +130,16 @@ def test_a_level_over_an_unknown_policy_stops_the_run_before_any_repository(tmp_
     assert result.exit_code == 2
     assert f"{org}:6: key levels[0].policies[0]:" in result.stderr and "k8s/no-host-netwrk" in result.stderr
     assert not (tmp_path / "run").exists()
+
+
+def test_a_wrong_history_url_is_said_before_any_repository_is_fetched(tmp_path: Path) -> None:
+    inventory, org = fleet(tmp_path, {"web": {"pod.yaml": CLEAN}})
+    result = invoke(
+        "org", "scan", inventory, "--config", org, "--out", str(tmp_path / "run"),
+        "--cache-dir", str(tmp_path / "cache"), "--db", "postgresql://u:hunter2@db:port/x",
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "conformance: error: postgresql://***@db:port/x: not a database URL (sqlite:///FILE or postgresql://...)\n"
+    )
+    assert not (tmp_path / "cache").exists() and not (tmp_path / "run").exists()

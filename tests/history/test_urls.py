@@ -46,6 +46,8 @@ def test_postgresql_urls_use_psycopg_3(scheme: str) -> None:
         ("mysql://root:hunter2@db/x", "mysql://root:***@db/x: unsupported database 'mysql'"),
         ("postgresql+psycopg2://u:hunter2@db/x", "postgresql+psycopg2://u:***@db/x: unsupported database"),
         ("::not a url://u:hunter2@h", "not a database URL"),
+        ("postgresql://u:hunter2@h:abc/x", "postgresql://***@h:abc/x: not a database URL"),  # port not a number
+        ("postgresql://u:hunter2@[::1", "postgresql://***@[::1: not a database URL"),  # unclosed IPv6 address
     ],
 )
 def test_other_databases_are_refused_without_showing_the_password(url: str, message: str) -> None:

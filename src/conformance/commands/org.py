@@ -22,14 +22,6 @@ if TYPE_CHECKING:
     from conformance.org.spool import RepositorySpool
 
 DEFAULT_CACHE = os.path.join("~", ".cache", "conformance", "repos")
-DEFAULT_DB = "sqlite:///conformance-history.sqlite"
-
-
-def history_url(db: str | None) -> str:
-    """``--db``, else ``CONFORMANCE_DB``, else a SQLite file in the current directory."""
-    return db or os.environ.get("CONFORMANCE_DB") or DEFAULT_DB
-
-
 def exit_code(run: RunResult) -> int:
     """2 when a repository failed, else 1 when a failing finding is at or above the run's gate, else 0."""
     from conformance.model import SEVERITY_RANK
@@ -43,6 +35,16 @@ def exit_code(run: RunResult) -> int:
     return EXIT_CLEAN
 
 
+def _check_history(db: str | None) -> None:
+    """The history database URL parses and names a database we support (nothing is opened yet)."""
+    try:
+        from conformance.history.urls import engine_url, resolve_url
+
+        engine_url(resolve_url(db))
+    except ImportError as exc:
+        raise ConfigError(f"the history database is not available ({exc}): pass --no-history") from None
+
+
 def _append_history(db: str | None, run: RunResult) -> None:
     from importlib import import_module
 
@@ -50,7 +52,9 @@ def _append_history(db: str | None, run: RunResult) -> None:
         history = import_module("conformance.history")
     except ImportError as exc:
         raise ConfigError(f"the history database is not available ({exc}): pass --no-history") from None
-    history.append_run(history_url(db), run)
+    from conformance.history.urls import resolve_url
+
+    history.append_run(resolve_url(db), run)
 
 
 def _now() -> str:
@@ -101,6 +105,8 @@ def run_org_scan(
     from conformance.planning.policies import check_levels, policy_directories
 
     selected = parse_shard(shard)
+    if shard is None and not no_history:
+        _check_history(db)  # a wrong --db is said before the fleet is scanned, not after
     identifier = resolve_run_id(run_id)
     settings = load_settings(config_path)
     catalog = build_catalog(policy_directories(settings.config, (), (), explicit_config=True), trust_local=False)

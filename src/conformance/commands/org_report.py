@@ -6,7 +6,6 @@ be written. Violations do not change the exit code: the report is a view, ``conf
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Callable
 from datetime import date, datetime, timezone
@@ -17,17 +16,6 @@ from conformance.errors import ConfigError
 if TYPE_CHECKING:
     from conformance.org.results import RunResult
     from conformance.report.model import Report
-
-DEFAULT_DB = "sqlite:///conformance-history.sqlite"
-DB_ENV = "CONFORMANCE_DB"
-
-
-def history_url(db: str | None) -> str:
-    """``--db``, else ``CONFORMANCE_DB``, else a SQLite file in the current directory; a plain path is a SQLite
-    file (as ``conformance.history.resolve_url`` reads it)."""
-    value = db or os.environ.get(DB_ENV) or DEFAULT_DB
-    return value if "://" in value else f"sqlite:///{value}"
-
 
 def load_runs(url: str, limit: int | None) -> list[RunResult]:
     """The history's last ``limit`` runs (all when None), oldest first."""
@@ -64,10 +52,11 @@ def _renderer(output_format: str) -> Callable[[Report, IO[str]], None]:
 
 
 def run_report(db: str | None, output_format: str, output: str, runs: int | None, today: date | None) -> int:
+    from conformance.history.urls import resolve_url
     from conformance.org.results import redact_url
     from conformance.report.build import build_report
 
-    url = history_url(db)
+    url = resolve_url(db)
     history = load_runs(url, runs)
     if not history:
         raise ConfigError(f"the history {redact_url(url)} has no runs yet: run `conformance org scan` first")

@@ -44,7 +44,7 @@ def engine_url(url: str) -> URL:
 
     try:
         parsed = make_url(resolve_url(url, environ={}))
-    except ArgumentError:
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number, an unclosed [IPv6]
         raise HistoryError(f"{_safe(url)}: not a database URL (sqlite:///FILE or postgresql://...)") from None
     driver = _DRIVERS.get(parsed.drivername)
     if driver is None:
@@ -63,7 +63,7 @@ def display_url(url: str | URL) -> str:
         return url.render_as_string(hide_password=True)
     try:
         parsed = make_url(resolve_url(url, environ={}))
-    except ArgumentError:
+    except (ArgumentError, ValueError):
         return _safe(url)
     return parsed.render_as_string(hide_password=True)
 
