@@ -37,11 +37,19 @@ FAILED = "failed"
 """Could not be scanned (clone error, timeout, a scan that ended with exit code 2): ``reason`` says why."""
 REPOSITORY_STATUSES = (SCANNED, REUSED, FAILED)
 
-_CREDENTIALS = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<userinfo>[^/@\s]+)@")
+_CREDENTIALS = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<userinfo>[^\s/?#]*)@")
+"""The user information of a URL, anywhere in a text: up to the *last* ``@`` of the authority, since a password
+may hold an unencoded ``@`` of its own."""
+_SECRET_PARAMETER = re.compile(
+    r"(?i)(?P<name>[?&;][a-z0-9_.-]*(?:token|passw(?:or)?d|secret|key|sig(?:nature)?|auth|credential)[a-z0-9_.-]*=)"
+    r"[^&;#\s]*"
+)
+"""A query parameter that carries a secret (``?access_token=...``, ``&X-Amz-Signature=...``)."""
 
 
 def redact_url(url: str) -> str:
-    """``https://user:token@host/x`` → ``https://***@host/x``; URLs without credentials are unchanged.
+    """``https://user:token@host/x`` → ``https://***@host/x`` and ``?access_token=abc`` → ``?access_token=***``,
+    in a URL or in a text that quotes URLs; URLs without credentials are unchanged.
 
     ``ssh://git@host/x`` and scp-like ``git@host:x`` keep their user name: it is not a secret.
     """
@@ -52,7 +60,7 @@ def redact_url(url: str) -> str:
             return match.group(0)
         return f"{match.group('scheme')}***@"
 
-    return _CREDENTIALS.sub(replace, url)
+    return _SECRET_PARAMETER.sub(lambda m: f"{m.group('name')}***", _CREDENTIALS.sub(replace, url))
 
 
 def finding_status(finding: Any) -> str:
