@@ -52,13 +52,11 @@ class Containment:
 
     def __init__(self) -> None:
         self._snapshot = [(module, dict(vars(module))) for module in WATCHED_MODULES]
-        self._faults: list[str] = []
 
     @contextmanager
     def check(self) -> Iterator[list[str]]:
         """Run one check inside; the yielded list holds what it did that it may not (empty: nothing)."""
         faults: list[str] = []
-        self._faults = faults
         before = {id(thread) for thread in threading.enumerate()}
         patches = self._patches(faults)
         originals = [(owner, name, getattr(owner, name)) for owner, name, _ in patches]

@@ -86,21 +86,24 @@ class DaskExecutor(Generic[Task]):
         except (OSError, TimeoutError) as exc:
             raise ConformanceError(f"--executor: cannot reach the Dask scheduler at {self.address}: {exc}") from None
 
-    def run(self, tasks: Iterable[Task], on_result: Callable[[RepositoryResult], None]) -> list[RepositoryResult]:
-        """Run every task; each result (in completion order) goes to ``on_result`` and into the returned list."""
+    def run(self, tasks: Iterable[Task], on_result: Callable[[RepositoryResult], None]) -> int:
+        """Run every task; each result (in completion order) goes to ``on_result``, and its future is released at
+        once (neither this process nor the cluster keeps results: memory stays flat in the fleet's size). Returns
+        how many results were handed on."""
         from distributed import as_completed
 
         pending = list(tasks)
         if not pending:
-            return []
-        results: list[RepositoryResult] = []
+            return 0
+        handed = 0
         client = self._client()
         try:
             with client.as_current():  # as_completed finds the client here, not in a process-wide default
                 futures = client.map(self.function, pending, pure=False)
                 task_of = {future.key: task for future, task in zip(futures, pending, strict=True)}
-                resubmitted: set[int] = set()
                 completed = as_completed(futures)
+                del futures  # as_completed holds them until each is done
+                resubmitted: set[int] = set()
                 for future in completed:
                     task = task_of.pop(future.key)
                     if _lost_worker(future) and id(task) not in resubmitted:
@@ -111,11 +114,12 @@ class DaskExecutor(Generic[Task]):
                         completed.add(again)
                         continue
                     result = self._result_of(future, task)
-                    results.append(result)
+                    future.release()
                     on_result(result)
+                    handed += 1
         finally:
             client.close()
-        return results
+        return handed
 
     def _result_of(self, future: Any, task: Task) -> RepositoryResult:
         try:
