@@ -177,6 +177,20 @@ def test_locks_bind_grandchildren_and_a_child_cannot_unlock(tmp_path: Path) -> N
         load_config(tmp_path / ".conformance.yaml")
 
 
+@pytest.mark.parametrize("order", ["strict.yaml, team.yaml", "team.yaml, strict.yaml"])
+def test_the_order_of_files_extended_side_by_side_cannot_lift_a_lock(tmp_path: Path, order: str) -> None:
+    _repo(
+        tmp_path,
+        {
+            "strict.yaml": "locked: [disable, waivers]\nprofiles: [baseline]\n",
+            "team.yaml": "disable: [k8s/no-host-pid]\n",
+            ".conformance.yaml": f"extends: [{order}]\n",
+        },
+    )
+    with pytest.raises(ConfigError, match=r"disables 'k8s/no-host-pid', but disable is locked by strict.yaml"):
+        load_config(tmp_path / ".conformance.yaml")
+
+
 def test_a_file_is_not_bound_by_its_own_lock(tmp_path: Path) -> None:
     _repo(tmp_path, {".conformance.yaml": "locked: true\ndisable: [k8s/no-host-pid]\n"})
     assert load_config(tmp_path / ".conformance.yaml").disable == ("k8s/no-host-pid",)

@@ -131,14 +131,19 @@ def _resolve(link: _Link, above: tuple[_Link, ...], loaded: list[str]) -> Config
     loaded.append(link.identity)
     if len(loaded) > MAX_FILES:
         raise ConfigError(f"extends: more than {MAX_FILES} files to merge, at {_chain(above, link.display)}")
-    from conformance.config_merge import merge
+    from conformance.config_merge import check_locks, merge
 
     config, node = load_file(link.path)
     config = replace(config, chain=(link.display,), locked=dict.fromkeys(config.locked, link.display))
     merged: Config | None = None
     for reference in config.extends:
         parent = _resolve(_locate(reference, chain), chain, loaded)
-        merged = parent if merged is None else merge(merged, parent)
+        if merged is None:
+            merged = parent
+            continue
+        floors = check_locks(parent, merged)  # an earlier file beside a locked one must not loosen its locks
+        merged = merge(merged, parent)
+        merged = replace(merged, severity_floors=(*merged.severity_floors, *floors))
     return config if merged is None else merge(merged, config, _line_of(node))
 
 

@@ -118,6 +118,13 @@ SCALARS = {
 }
 
 
+def check_locks(locking: Config, other: Config) -> tuple[tuple[str, str, str, str], ...]:
+    """Raise when ``other`` loosens what ``locking`` locks (for files extended side by side: the locks of a later
+    one bind the earlier ones too, so the order of an ``extends`` list cannot lift a lock); the severity floors
+    left to check against the catalog."""
+    return _Locks(locking, other, None).check() if locking.locked else ()
+
+
 def merge(parent: Config, child: Config, line_of: LineOf | None = None) -> Config:
     """The child's configuration on top of its (already merged) parent; ``line_of`` finds a child key's line.
 
