@@ -29,6 +29,18 @@ def test_clone_then_update_costs_one_fetch_when_nothing_changed(tmp_path: Path) 
     assert "remote" not in (Path(path) / ".git" / "config").read_text()  # the URL is never stored
 
 
+def test_a_cache_entry_broken_by_a_killed_run_is_cloned_again(tmp_path: Path) -> None:
+    url = remote(tmp_path, "api", {"README.md": "one\n"})
+    path = cache_path(str(tmp_path / "cache"), "acme/api")
+    fetch(url, None, path, 60)
+    (Path(path) / ".git" / "index.lock").write_text("")  # a run killed during checkout leaves this behind
+    commit = push(tmp_path, "api", {"README.md": "two\n"})
+    updated = fetch(url, None, path, 60)
+    assert (updated.commit, updated.changed) == (commit, True)
+    assert (Path(path) / "README.md").read_text() == "two\n"
+    assert not (Path(path) / ".git" / "index.lock").exists()
+
+
 def test_a_named_branch_is_fetched_alone(tmp_path: Path) -> None:
     url = remote(tmp_path, "svc", {"README.md": "main\n"})
     release = push(tmp_path, "svc", {"README.md": "release\n"}, branch="release")

@@ -90,14 +90,36 @@ class _Runner:
         return redact_url(message.removeprefix("fatal: ").removeprefix("error: "))
 
 
+LOCAL_STEPS = ("checkout", "clean", "rev-parse")
+"""Steps whose failure means the cache entry itself is broken (a stale ``index.lock`` left by a killed run):
+the entry is removed and cloned again, once."""
+
+
 def fetch(url: str, branch: str | None, path: str, timeout: float) -> Checkout:
     """Clone ``url`` (its ``branch``, else the remote's HEAD) into ``path``, or update the clone there.
 
-    Raises :class:`CloneError` (redacted) on a forbidden URL, a git failure or the timeout."""
+    One process at a time works on a cache entry (an exclusive lock on ``path.lock``: two runs sharing a cache
+    wait for each other). Raises :class:`CloneError` (redacted) on a forbidden URL, a git failure or the
+    timeout."""
+    import fcntl
+
     problem = url_problem(url)
     if problem is not None:
         raise CloneError(f"{redact_url(url)}: {problem}")
     deadline = time.monotonic() + timeout
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(f"{path}.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            return _fetch(url, branch, path, timeout, deadline)
+        except CloneError as exc:
+            if not str(exc).startswith(tuple(f"git {step} failed" for step in LOCAL_STEPS)):
+                raise
+            shutil.rmtree(path, ignore_errors=True)  # the cache is ours: start the entry again
+            return _fetch(url, branch, path, timeout, deadline)
+
+
+def _fetch(url: str, branch: str | None, path: str, timeout: float, deadline: float) -> Checkout:
     if not os.path.isdir(os.path.join(path, ".git")):
         if os.path.lexists(path):
             shutil.rmtree(path, ignore_errors=True)
