@@ -93,6 +93,18 @@ def test_a_link_out_of_the_tree_is_never_followed(tree: Path, tmp_path_factory: 
     assert (tree / "scanned" / "link.yaml").is_symlink()
 
 
+def test_a_link_inside_the_tree_fixes_the_file_it_points_at(tree: Path) -> None:
+    (tree / "k8s").mkdir()
+    (tree / "k8s" / "b.yaml").write_text(POD)
+    (tree / "k8s" / "a.yaml").symlink_to("b.yaml")  # the scan reads b.yaml through the link, a.yaml first
+    result = _fix("k8s")
+    assert result.exit_code == 1, result.output
+    assert "fixed 1 finding in 1 file; 0 left to fix by hand" in result.stderr
+    assert (tree / "k8s" / "b.yaml").read_text() == FIXED
+    assert (tree / "k8s" / "a.yaml").is_symlink() and os.readlink(tree / "k8s" / "a.yaml") == "b.yaml"
+    assert _fix("k8s").exit_code == 0  # nothing left
+
+
 def test_a_file_that_does_not_parse_is_left_untouched_with_an_error(tree: Path) -> None:
     broken = POD + "---\nkind: [unclosed\n"
     (tree / "pod.yaml").write_text(broken)

@@ -78,7 +78,7 @@ def make_plan(
     unfixed: list[Unfixed] = []
     errors: list[str] = []
     for display, pairs in grouped.items():
-        item = by_display[display]
+        item = _followed(by_display[display])
         read = _read_text(item, max_file_size)
         if isinstance(read, str):
             errors.append(f"{display}: {read}: not fixed")
@@ -101,6 +101,18 @@ def _format_of(policy: Policy) -> str:
     from conformance.targets.adapters import adapter_for
 
     return adapter_for(policy.target).reads
+
+
+def _followed(item: Any) -> Any:
+    """A symbolic link inside the scanned tree as the file it points at (the scan read that file through it),
+    so the fix edits the target; a link out of the tree, or one named on the command line, stays as it is."""
+    from dataclasses import replace
+
+    if not os.path.islink(item.path) or not item.tree:
+        return item
+    target = os.path.realpath(item.path)
+    inside = os.path.commonpath([target, item.tree]) == item.tree
+    return replace(item, path=target) if inside and os.path.isfile(target) else item
 
 
 def _read_text(item: Any, limit: int) -> tuple[str, bool] | str:
