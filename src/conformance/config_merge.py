@@ -6,8 +6,9 @@ organisation's with it too):
 - **lists** ``profiles``, ``enable``, ``disable``, ``exclude``, ``policy-paths``: union, parent entries first.
   ``disable`` is applied after ``enable`` wherever each was written: a child's ``disable`` turns off a policy
   the parent enabled, and a policy the parent disables stays off even if the child enables it.
-- **maps** ``severity``, ``options``, ``helm.values``: deep merge, the child wins on each leaf (a list inside
+- **maps** ``severity`` and ``options``: deep merge, the child wins on each leaf (a list inside
   an option is a leaf: the child's replaces the parent's).
+- ``helm.values``: per chart directory, the child's list of values files replaces the parent's.
 - ``workloads``: concatenated; a child entry for the same kind replaces the parent's.
 - ``waivers``: concatenated, parents first; each keeps the file it was written in (reports and stale-waiver
   warnings name that file). Their ``paths`` are relative to the directory of the configuration the scan uses.
@@ -31,8 +32,8 @@ from typing import Any
 
 from conformance.config import Config
 from conformance.errors import ConfigError
+from conformance.model import SEVERITY_RANK
 
-SEVERITY_RANK = {"note": 0, "warning": 1, "error": 2}
 LineOf = Callable[[tuple[Any, ...]], "int | None"]
 
 
