@@ -47,7 +47,8 @@ def test_json_is_the_report_of_the_history(tmp_path: Path, calls) -> None:
     assert json.loads(out.read_text()) == build_report(two_runs(), TODAY).to_dict()
     assert calls == [("sqlite:///h.sqlite", None)]
     assert result.stderr == (
-        f"conformance: json report {out}: run run-2, 5 repositories, compliance 71.4%, 2 runs\n"
+        f"conformance: json report {out}: run run-2, 5 repositories, compliance 71.4% of the 4 scanned"
+        " (1 could not be scanned), 2 runs\n"
     )
 
 

@@ -65,7 +65,9 @@ def run_report(db: str | None, output_format: str, output: str, runs: int | None
     _write(report, render, output)
     print(
         f"conformance: {output_format} report {output}: run {report.run.run_id}, {len(report.repositories)} "
-        f"repositories, compliance {report.overall.percent}, {len(history)} run{'s' if len(history) != 1 else ''}",
+        f"repositories, compliance {report.overall.percent} of the {report.run.scanned} scanned"
+        f"{f' ({report.run.unscannable} could not be scanned)' if report.run.unscannable else ''}, "
+        f"{len(history)} run{'s' if len(history) != 1 else ''}",
         file=sys.stderr,
     )
     return 0
