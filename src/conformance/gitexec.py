@@ -140,8 +140,13 @@ def _environment_key() -> tuple[tuple[str, str], ...]:
 def _filter_drivers(top: str, _key: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
     env = _with_config(base_environment(top), SAFE_CONFIG)
     result = _spawn(["config", "--null", "--name-only", "--get-regexp", r"^filter\."], env, top, 60)
+    return filter_names(result.stdout.decode("utf-8", errors="surrogateescape"))
+
+
+def filter_names(listing: str) -> tuple[str, ...]:
+    """The filter drivers named in ``git config --null --name-only --get-regexp ^filter\.`` output, sorted."""
     names: set[str] = set()
-    for key in result.stdout.decode("utf-8", errors="surrogateescape").split("\0"):
+    for key in listing.split("\0"):
         # filter.<name>.<key>: the name may itself hold dots
         section, _, rest = key.partition(".")
         name, dot, _ = rest.rpartition(".")

@@ -175,13 +175,9 @@ def operator_filters(outside: str, _key: tuple[str | None, ...] = ()) -> tuple[s
         with_extended_output=True,
         with_exceptions=False,
     )
-    names: set[str] = set()
-    for key in str(stdout).split("\0"):
-        section, _, rest = key.partition(".")
-        name, dot, _ = rest.rpartition(".")
-        if section.lower() == "filter" and dot:
-            names.add(name)
-    return tuple(sorted(names))
+    from conformance.gitexec import filter_names
+
+    return filter_names(str(stdout))
 
 
 def local_commit(path: str) -> str | None:
