@@ -144,7 +144,7 @@ def _filter_drivers(top: str, _key: tuple[tuple[str, str], ...]) -> tuple[str, .
 
 
 def filter_names(listing: str) -> tuple[str, ...]:
-    """The filter drivers named in ``git config --null --name-only --get-regexp ^filter\.`` output, sorted."""
+    """The filter drivers named in the output of ``git config --null --name-only --get-regexp`` on filters."""
     names: set[str] = set()
     for key in listing.split("\0"):
         # filter.<name>.<key>: the name may itself hold dots
