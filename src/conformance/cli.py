@@ -356,6 +356,7 @@ def explain_policy(policy_id: str, policy_dirs: tuple[str, ...]) -> None:
 @click.option("--allow-missing", is_flag=True, help="A policy without a pass and a fail fixture is not a failure.")
 @click.option("--trust-local-policies", is_flag=True, help="Run Python policies of the configuration's policy-paths.")
 @click.option("--policy", "policy_ids", multiple=True, help="Only this policy id or prefix (repeatable).")
+@click.option("--pack", default="", metavar="NAME", help="DIR is the policies/ of pip pack NAME (ids NAME/<slug>).")
 def test_policies(**kwargs: object) -> None:
     """Run every policy of DIR (default: the config's policy-paths) on its pass-* and fail-* fixtures."""
     from conformance.commands.policies_test import run_test

@@ -155,6 +155,15 @@ def test_the_example_pack_round_trips_through_pip(tmp_path: Path) -> None:
         "acme/ingress-tls pass-1.yaml ok",
     ]
 
+    where = _run(env_dir / "bin" / "python", "-c", "import acme_conformance as m; print(m.__file__)", cwd=tmp_path)
+    package = Path(where.stdout.strip()).parent
+    tested = _run(
+        cli, "policies", "test", package / "policies", "--pack", "acme", "--fixtures", package / "fixtures",
+        "--trust-local-policies", cwd=tmp_path,
+    )  # fmt: skip
+    assert tested.returncode == 0, tested.stdout + tested.stderr
+    assert tested.stdout.endswith("3 policies, 7 fixtures: 7 passed, 0 failed\n")
+
     repo = tmp_path / "repo"
     repo.mkdir()
     (repo / ".conformance.yaml").write_text("extends: acme:strict\n")

@@ -167,3 +167,14 @@ def test_fixtures_of_an_unknown_policy_fail(tmp_path: Path) -> None:
     result = invoke(tmp_path, "policies", "test", "policies", "--fixtures", "fixtures")
     assert result.exit_code == 1
     assert "fixtures for unknown policy acme/gone" in result.output
+
+
+def test_a_pip_packs_source_tree_is_tested_under_its_pack_name(tmp_path: Path) -> None:
+    source = Path(__file__).resolve().parents[2] / "examples" / "acme-pack" / "src" / "acme_conformance"
+    args = ("policies", "test", str(source / "policies"), "--fixtures", str(source / "fixtures"))
+    result = invoke(tmp_path, *args, "--pack", "acme", "--trust-local-policies")
+    assert result.exit_code == 0, result.output
+    assert result.output.endswith("3 policies, 7 fixtures: 7 passed, 0 failed\n")
+    without = invoke(tmp_path, *args, "--trust-local-policies")  # ids from the directory's name: policies/...
+    assert without.exit_code == 2
+    assert "does not match the file's place, which gives 'policies/approved-registry'" in without.output

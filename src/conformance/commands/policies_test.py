@@ -147,13 +147,15 @@ def run_test(
     allow_missing: bool = False,
     trust_local_policies: bool = False,
     policy_ids: Sequence[str] = (),
+    pack: str = "",
 ) -> int:
     from conformance.catalog.select import matches
 
     root = Path(fixtures_root) if fixtures_root else None
     if root is not None and not root.is_dir():
         raise ConfigError(f"--fixtures {fixtures_root}: not a directory")
-    policies = collect(policy_directories(directories, config_path), root, trust_local=trust_local_policies)
+    directories_ = policy_directories(directories, config_path)
+    policies = collect(directories_, root, trust_local=trust_local_policies, pack=pack)
     if policy_ids:
         policies = [p for p in policies if any(matches(p.policy_id, s) for s in policy_ids)]
         if not policies:

@@ -91,11 +91,20 @@ def _load(found: FoundPolicy, trust_local: bool) -> tuple[PolicyDefinition | Non
 
 
 def collect(
-    directories: Sequence[tuple[Path, bool]], fixtures_root: Path | None = None, *, trust_local: bool = False
+    directories: Sequence[tuple[Path, bool]],
+    fixtures_root: Path | None = None,
+    *,
+    trust_local: bool = False,
+    pack: str = "",
 ) -> list[PolicyUnderTest]:
     """Every policy of the directories (``(directory, trusted)``), loaded one by one, with its fixtures;
-    sorted by id. A missing directory raises PolicyDefinitionError; a duplicate id makes the later one broken."""
+    sorted by id. A missing directory raises PolicyDefinitionError; a duplicate id makes the later one broken.
+    ``pack``: the directories are a pip pack's ``policies/`` (ids ``<pack>/<slug>``, as installed)."""
     found = list(find_in_directories(directories))
+    if pack:
+        from dataclasses import replace
+
+        found = [replace(item, pack=pack) for item in found]
     collected: dict[str, PolicyUnderTest] = {}
     for item in found:
         definition, error = _load(item, trust_local)
