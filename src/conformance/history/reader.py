@@ -163,24 +163,8 @@ def summaries(connection: Connection, tables: Schema, limit: int | None = None) 
     keys = [row.id for row in run_rows]
     if not keys:
         return []
-    repositories: dict[int, dict[str, int]] = defaultdict(dict)
-    table = tables.repositories
-    query = (
-        sa.select(table.c.run_pk, table.c.status, sa.func.count())
-        .where(_in_runs(table, keys, limit))
-        .group_by(table.c.run_pk, table.c.status)
-    )
-    for run_pk, status, count in connection.execute(query):
-        repositories[run_pk][status] = count
-    findings: dict[int, dict[str, int]] = defaultdict(dict)
-    table = tables.findings
-    query = (
-        sa.select(table.c.run_pk, table.c.status, sa.func.count())
-        .where(_in_runs(table, keys, limit))
-        .group_by(table.c.run_pk, table.c.status)
-    )
-    for run_pk, status, count in connection.execute(query):
-        findings[run_pk][status] = count
+    repositories = _status_counts(connection, tables.repositories, keys, limit)
+    findings = _status_counts(connection, tables.findings, keys, limit)
     return [
         RunSummary(
             run_id=row.run_id,
@@ -195,3 +179,16 @@ def summaries(connection: Connection, tables: Schema, limit: int | None = None) 
         )
         for row in run_rows
     ]
+
+
+def _status_counts(connection: Connection, table: sa.Table, keys: list[int], limit: int | None) -> dict[int, dict[str, int]]:
+    """Rows of ``table`` (repositories or findings) counted by status, per run key."""
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    query = (
+        sa.select(table.c.run_pk, table.c.status, sa.func.count())
+        .where(_in_runs(table, keys, limit))
+        .group_by(table.c.run_pk, table.c.status)
+    )
+    for run_pk, status, count in connection.execute(query):
+        counts[run_pk][status] = count
+    return counts
