@@ -181,7 +181,9 @@ def summaries(connection: Connection, tables: Schema, limit: int | None = None) 
     ]
 
 
-def _status_counts(connection: Connection, table: sa.Table, keys: list[int], limit: int | None) -> dict[int, dict[str, int]]:
+def _status_counts(
+    connection: Connection, table: sa.Table, keys: list[int], limit: int | None
+) -> dict[int, dict[str, int]]:
     """Rows of ``table`` (repositories or findings) counted by status, per run key."""
     counts: dict[int, dict[str, int]] = defaultdict(dict)
     query = (
