@@ -13,6 +13,22 @@ from corpus import find_corpus  # noqa: E402  (one rule for the tests and the be
 
 CORPUS = find_corpus(REPO)
 """The shared real-world corpus, wherever this clone lives (see benchmarks/corpus.py)."""
+FIXING_POLICIES = (
+    "k8s/no-privilege-escalation",
+    "k8s/drop-all-capabilities",
+    "k8s/read-only-root-filesystem",
+    "k8s/run-as-non-root",
+    "k8s/seccomp-profile-required",
+    "k8s/no-automount-service-account-token",
+    "k8s/no-host-network",
+    "k8s/no-host-pid",
+    "k8s/no-host-ipc",
+    "k8s/no-privileged-containers",
+    "gha/explicit-permissions",
+    "gha/job-timeout",
+    "docker/apt-no-install-recommends",
+)
+"""The built-in fixes the autofix issue requires (tests of definitions and golden files check them)."""
 
 
 def need(condition: bool, why: str) -> None:

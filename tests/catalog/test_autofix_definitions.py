@@ -17,22 +17,8 @@ from conformance.errors import PolicyDefinitionError
 from conformance.fix.operations import NotApplicable, Operation
 from conformance.model import Violation
 from conformance.targets import kubernetes as k8s
+from conftest import FIXING_POLICIES
 
-REQUIRED = (
-    "k8s/no-privilege-escalation",
-    "k8s/drop-all-capabilities",
-    "k8s/read-only-root-filesystem",
-    "k8s/run-as-non-root",
-    "k8s/seccomp-profile-required",
-    "k8s/no-automount-service-account-token",
-    "k8s/no-host-network",
-    "k8s/no-host-pid",
-    "k8s/no-host-ipc",
-    "k8s/no-privileged-containers",
-    "gha/explicit-permissions",
-    "gha/job-timeout",
-    "docker/apt-no-install-recommends",
-)
 POLICY = """\
 title: Pods set a priority class
 description: Every pod names its priority class.
@@ -53,7 +39,7 @@ def _write(tmp_path: Path, text: str) -> Path:
 
 def test_every_required_builtin_fixes(builtin_definitions: list) -> None:
     by_id = {d.id: d for d in builtin_definitions}
-    assert [i for i in REQUIRED if not by_id[i].fixes] == []
+    assert [i for i in FIXING_POLICIES if not by_id[i].fixes] == []
     assert by_id["k8s/image-tag-pinned"].fixes is False
     assert "never invents one" in by_id["k8s/image-tag-pinned"].no_fix_reason
 

@@ -12,24 +12,9 @@ import pytest
 from click.testing import CliRunner
 
 from conformance.cli import cli
-from conftest import FIXTURES
+from conftest import FIXING_POLICIES, FIXTURES
 
 CASES = sorted(p.name for p in (FIXTURES / "fix").iterdir() if p.is_dir())
-FIXING = (
-    "k8s/no-privilege-escalation",
-    "k8s/drop-all-capabilities",
-    "k8s/read-only-root-filesystem",
-    "k8s/run-as-non-root",
-    "k8s/seccomp-profile-required",
-    "k8s/no-automount-service-account-token",
-    "k8s/no-host-network",
-    "k8s/no-host-pid",
-    "k8s/no-host-ipc",
-    "k8s/no-privileged-containers",
-    "gha/explicit-permissions",
-    "gha/job-timeout",
-    "docker/apt-no-install-recommends",
-)
 LEFT = {
     "k8s-anchors": [
         ("anchors.yaml", 73, "k8s/drop-all-capabilities"),
@@ -77,7 +62,9 @@ def test_fix_turns_before_into_after(case: str, tmp_path: Path, monkeypatch: pyt
     assert _files(tree) == _files(FIXTURES / "fix" / case / "after")
     after = _scan(tree)
     left = sorted(
-        (str(f["location"]["file"]), f["location"]["line"], str(f["policy"])) for f in after if f["policy"] in FIXING
+        (str(f["location"]["file"]), f["location"]["line"], str(f["policy"]))
+        for f in after
+        if f["policy"] in FIXING_POLICIES
     )
     assert left == sorted(LEFT.get(case, []))
     known = {(f["policy"], f["fingerprint"]) for f in before}
